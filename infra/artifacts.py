@@ -1,0 +1,56 @@
+"""Everything `vigie render` writes for one stack, built in memory: relative path → file content.
+
+Builders return data; this module serialises it. Nothing here computes a threshold or writes PromQL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from infra.labels import common_labels
+from infra.serialize import to_yaml
+from infra.settings import Stack
+from rules_src.alertmanager import alertmanager_config
+from rules_src.alerts_doc import alerts_doc
+from rules_src.rule_groups import rule_groups
+from rules_src.rule_tests import rule_tests
+
+RULES_FILE = "rules.yaml"
+RULE_TESTS_FILE = "rules.test.yaml"
+PROMETHEUS_RULE_FILE = "prometheus-rule.yaml"
+ALERTMANAGER_FILE = "alertmanager.yaml"
+ALERTS_DOC_FILE = "ALERTS.md"
+PROMETHEUS_RULE_NAME = "vigie-rules"
+
+
+def source_of(stack: Stack) -> str:
+    return f"Pulumi.{stack.name}.yaml"
+
+
+def prometheus_rule(stack: Stack) -> dict[str, Any]:
+    """The PrometheusRule custom resource holding the stack's rule groups."""
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PrometheusRule",
+        "metadata": {
+            "name": PROMETHEUS_RULE_NAME,
+            "namespace": stack.settings.monitoring.namespace,
+            "labels": common_labels(stack.name, "rules"),
+        },
+        "spec": {"groups": rule_groups(stack)},
+    }
+
+
+def render_stack(stack: Stack) -> dict[str, str]:
+    source = source_of(stack)
+    files = {
+        PROMETHEUS_RULE_FILE: to_yaml(prometheus_rule(stack), source),
+        RULES_FILE: to_yaml({"groups": rule_groups(stack)}, source),
+        RULE_TESTS_FILE: to_yaml(rule_tests(stack, RULES_FILE), source),
+        ALERTMANAGER_FILE: to_yaml(alertmanager_config(stack), source),
+        ALERTS_DOC_FILE: alerts_doc(stack, source),
+    }
+    empty = sorted(name for name, text in files.items() if not text.strip())
+    if empty:
+        raise ValueError(f"stack {stack.name}: rendered empty files {empty}")
+    return files

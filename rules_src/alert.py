@@ -1,0 +1,250 @@
+"""What an alert is: its spec (defaults, written beside its family) and its resolved form for one stack.
+
+A spec holds the seed's defaults and a PromQL template; a stack's settings may override the threshold,
+`for` and severity of any alert, or disable it. Builders only ever see resolved alerts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+import jinja2
+
+from rules_src.durations import format_duration
+from serving import contract as c
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    WARNING = "warning"
+    INFO = "info"
+    NONE = "none"
+
+
+class Category(StrEnum):
+    """The routing key: the seed's Alertmanager categories, plus service warnings and the watchdog."""
+
+    URGENT = "urgent"
+    ML_DEGRADATION = "ml-degradation"
+    RESOURCE = "resource"
+    SERVICE = "service"
+    BUSINESS = "business"
+    WATCHDOG = "watchdog"
+
+
+class Unit(StrEnum):
+    """What an alert's threshold is measured in, which decides how settings may override it."""
+
+    RATIO = "ratio"
+    SECONDS = "seconds"
+    NONE = "none"
+
+
+class ValueFormat(StrEnum):
+    """How `$value` is printed in a description; rule tests render the same value the same way."""
+
+    PERCENT = "humanizePercentage"
+    DURATION = "humanizeDuration"
+    PERCENT_POINTS = 'printf "%.1f%%"'
+    NONE = ""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The label values that select one stack's scoring service and drift job."""
+
+    namespace: str
+    application: str
+    stack: str
+    model_version: str
+
+    @property
+    def scoring(self) -> str:
+        return f'{c.NAMESPACE}="{self.namespace}",{c.APPLICATION}="{self.application}"'
+
+    @property
+    def cluster(self) -> str:
+        return f'{c.NAMESPACE}="{self.namespace}"'
+
+    @property
+    def drift(self) -> str:
+        return f'{c.JOB}="{c.DRIFT_PUSH_JOB}",{c.STACK}="{self.stack}"'
+
+    @property
+    def scoring_labels(self) -> dict[str, str]:
+        return {c.NAMESPACE: self.namespace, c.APPLICATION: self.application}
+
+    @property
+    def drift_labels(self) -> dict[str, str]:
+        return {c.JOB: c.DRIFT_PUSH_JOB, c.STACK: self.stack}
+
+
+@dataclass(frozen=True)
+class Series:
+    """One promtool input series: labels and a promtool value expansion such as '0+60x30'."""
+
+    metric: str
+    labels: dict[str, str]
+    values: str
+
+    def promtool(self) -> dict[str, str]:
+        inner = ",".join(f'{k}="{v}"' for k, v in sorted(self.labels.items()))
+        return {"series": f"{self.metric}{{{inner}}}", "values": self.values}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Input series that hold the alert's expression at `value`, and the labels the alert then carries."""
+
+    series: tuple[Series, ...]
+    value: float
+    labels: dict[str, str]
+    interval: str = "15s"
+    active_from: float = 15.0
+    """Seconds after which the expression holds: a rate needs two samples, a gauge holds from 0."""
+    slope: float = 0.0
+    """How fast the value grows per second (time() - timestamp grows by 1)."""
+
+
+ScenarioBuilder = Callable[[Scope, float | None, bool], Scenario | None]
+"""Builds a steady scenario just past (True) or just short of (False) a threshold; None where no such
+scenario exists (the Watchdog is never quiet)."""
+
+def promql_number(value: float) -> str:
+    """A number as PromQL reads it, without float noise: 85, 0.05, 691200."""
+    return format(round(value, 9), ".15g")
+
+
+_TEMPLATES = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+_TEMPLATES.filters["num"] = promql_number
+
+
+@dataclass(frozen=True)
+class AlertSpec:
+    """An alert as its family file defines it, with the seed's defaults."""
+
+    name: str
+    family: str
+    service: str
+    """'scoring' for the service's alerts, 'drift' for the drift job's; used with family for inhibition."""
+    category: Category
+    severity: Severity
+    unit: Unit
+    threshold: float | None
+    for_: str
+    expr: str
+    """A Jinja2 PromQL template; it sees `c` (the contract), `scope` and `threshold`."""
+    summary: str
+    """Plain text; `{threshold}` and `{for_}` are filled in at render time."""
+    description: str
+    """Plain text with `{value}` and `{<label>}` slots, turned into a Go template for Alertmanager."""
+    value_format: ValueFormat
+    dashboard: str
+    scenario: ScenarioBuilder
+    threshold_choices: tuple[float, ...] = ()
+    """Where not empty, the only thresholds that make the expression exact (histogram bucket boundaries)."""
+
+
+@dataclass(frozen=True)
+class Alert:
+    """An alert resolved for one stack: the spec with the stack's overrides applied."""
+
+    spec: AlertSpec
+    threshold: float | None
+    for_: str
+    severity: Severity
+    enabled: bool = True
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def expr(self, scope: Scope) -> str:
+        rendered = _TEMPLATES.from_string(self.spec.expr).render(c=c, scope=scope, threshold=self.threshold)
+        return " ".join(rendered.split())
+
+    def labels(self) -> dict[str, str]:
+        spec = self.spec
+        return {"severity": self.severity.value, "category": spec.category.value, "family": spec.family,
+                "service": spec.service}  # fmt: skip
+
+    def threshold_text(self) -> str:
+        return format_threshold(self.threshold, self.spec.unit)
+
+    def summary(self) -> str:
+        return self.spec.summary.format(threshold=self.threshold_text(), for_=self.for_)
+
+    def description_template(self) -> str:
+        """The description as Alertmanager's Go template."""
+        fmt = self.spec.value_format
+        value = f"{{{{ $value | {fmt.value} }}}}" if fmt is not ValueFormat.NONE else "{{ $value }}"
+        return self._description(value, _GoLabels())
+
+    def description_for(self, value: float, labels: dict[str, str]) -> str:
+        """The description as Prometheus renders it for `value` and `labels` (for generated rule tests)."""
+        return self._description(go_format(value, self.spec.value_format), labels)
+
+    def _description(self, value: str, labels: object) -> str:
+        return self.spec.description.format_map(
+            _Slots(value=value, threshold=self.threshold_text(), for_=self.for_, labels=labels)
+        )
+
+
+class _GoLabels:
+    def __getitem__(self, key: str) -> str:
+        return f"{{{{ $labels.{key} }}}}"
+
+
+class _Slots(dict[str, object]):
+    """format_map slots: known names first, then labels (Go template or rendered value)."""
+
+    def __init__(self, labels: object, **known: object) -> None:
+        super().__init__(known)
+        self._labels = labels
+
+    def __missing__(self, key: str) -> object:
+        return self._labels[key]  # type: ignore[index]
+
+
+def format_threshold(value: float | None, unit: Unit) -> str:
+    """A threshold as a reader writes it: 5%, 500ms, 1s."""
+    if value is None or unit is Unit.NONE:
+        return ""
+    if unit is Unit.RATIO:
+        return f"{value * 100:g}%"
+    return format_duration(value)
+
+
+def go_format(value: float, fmt: ValueFormat) -> str:
+    """What Prometheus's template functions print for `value` (humanizePercentage, humanizeDuration, printf)."""
+    if fmt is ValueFormat.PERCENT:
+        return f"{value * 100:.4g}%"
+    if fmt is ValueFormat.PERCENT_POINTS:
+        return f"{value:.1f}%"
+    if fmt is ValueFormat.DURATION:
+        return _humanize_duration(value)
+    return f"{value:g}"
+
+
+def _humanize_duration(value: float) -> str:
+    if value == 0:
+        return "0s"
+    if abs(value) >= 1:
+        whole = int(value)
+        days, rest = divmod(whole, 86400)
+        hours, rest = divmod(rest, 3600)
+        minutes, seconds = divmod(rest, 60)
+        if days:
+            return f"{days}d {hours}h {minutes}m {seconds}s"
+        if hours:
+            return f"{hours}h {minutes}m {seconds}s"
+        if minutes:
+            return f"{minutes}m {seconds}s"
+        return f"{value:.4g}s"
+    for prefix in ("m", "u", "n"):
+        value *= 1000
+        if abs(value) >= 1:
+            return f"{value:.4g}{prefix}s"
+    return f"{value:.4g}ns"

@@ -1,0 +1,137 @@
+"""Alertmanager's configuration from the seed's category table (§4) and the stack's receivers.
+
+Every Vigie alert carries a `category` label; each category routes to its receivers in order (all but the
+last with `continue`, so P0 reaches both PagerDuty and #OPS-CRITICAL). Credentials are read from files that
+the Kubernetes Secret mounts: the configuration never holds a secret value.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rules_src.alert import Category, Severity
+from serving import contract as c
+
+if TYPE_CHECKING:
+    from infra.settings import Stack
+    from infra.settings.model import Receiver, Route
+
+CREDENTIALS_SECRET = "vigie-alertmanager-credentials"
+"""The Kubernetes Secret holding receiver credentials, one key per secret config key."""
+CREDENTIALS_DIR = f"/etc/alertmanager/secrets/{CREDENTIALS_SECRET}"
+"""Where kube-prometheus-stack mounts it (alertmanager.alertmanagerSpec.secrets)."""
+
+CATEGORY_LABEL = "category"
+ROUTE_ORDER = (
+    Category.WATCHDOG,
+    Category.URGENT,
+    Category.ML_DEGRADATION,
+    Category.RESOURCE,
+    Category.SERVICE,
+    Category.BUSINESS,
+)
+GROUP_BY = ["alertname", c.NAMESPACE, "service", c.STACK]
+INHIBIT_EQUAL = [c.NAMESPACE, "service", "family"]
+"""A critical alert mutes the warning and info alerts of the same service and alert family."""
+
+_TITLE = '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}'
+_TEXT = (
+    "{{ range .Alerts }}*{{ .Annotations.summary }}* ({{ .Labels.severity }})\n"
+    "{{ .Annotations.description }}\n"
+    "Runbook: {{ .Annotations.runbook_url }} | Dashboard: {{ .Annotations.dashboard_url }}\n{{ end }}"
+)
+
+
+def alertmanager_config(stack: Stack, credentials_dir: str = CREDENTIALS_DIR) -> dict[str, Any]:
+    alerting = stack.settings.alerting
+    routes = alerting.routes.by_category()
+    default = alerting.routes.default
+    children = [route for category in ROUTE_ORDER for route in _category_routes(category, routes[category])]
+    if len(default.receivers) > 1:
+        children += [_route(name, [], default, last=i == len(default.receivers) - 1)
+                     for i, name in enumerate(default.receivers)]  # fmt: skip
+    return {
+        "global": {"resolve_timeout": "5m"},
+        "route": {
+            "receiver": default.receivers[0],
+            "group_by": GROUP_BY,
+            **_timing(default),
+            "routes": children,
+        },
+        "inhibit_rules": [
+            {
+                "source_matchers": [f'severity="{Severity.CRITICAL.value}"'],
+                "target_matchers": [f'severity=~"{Severity.WARNING.value}|{Severity.INFO.value}"'],
+                "equal": INHIBIT_EQUAL,
+            }
+        ],
+        "receivers": [
+            _receiver(name, receiver, credentials_dir) for name, receiver in sorted(alerting.receivers.items())
+        ],
+    }
+
+
+def _category_routes(category: Category, route: Route) -> list[dict[str, Any]]:
+    matchers = [f'{CATEGORY_LABEL}="{category.value}"']
+    last = len(route.receivers) - 1
+    return [_route(name, matchers, route, last=i == last) for i, name in enumerate(route.receivers)]
+
+
+def _route(receiver: str, matchers: list[str], route: Route, last: bool) -> dict[str, Any]:
+    entry: dict[str, Any] = {"receiver": receiver, "matchers": matchers, **_timing(route)}
+    if not last:
+        entry["continue"] = True
+    return entry
+
+
+def _timing(route: Route) -> dict[str, str]:
+    return {
+        "group_wait": route.group_wait,
+        "group_interval": route.group_interval,
+        "repeat_interval": route.repeat_interval,
+    }
+
+
+def _receiver(name: str, receiver: Receiver, credentials_dir: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": name}
+    if receiver.slack:
+        entry["slack_configs"] = [{
+            "api_url_file": f"{credentials_dir}/{receiver.slack.webhook_url_secret}",
+            "channel": receiver.slack.channel,
+            "send_resolved": True,
+            "title": _TITLE,
+            "text": _TEXT,
+        }]  # fmt: skip
+    if receiver.pagerduty:
+        entry["pagerduty_configs"] = [{
+            "routing_key_file": f"{credentials_dir}/{receiver.pagerduty.routing_key_secret}",
+            "send_resolved": True,
+            "severity": "{{ .CommonLabels.severity }}",
+            "description": "{{ .CommonAnnotations.summary }}",
+        }]  # fmt: skip
+    if receiver.email:
+        entry["email_configs"] = [{
+            "to": receiver.email.to,
+            "from": receiver.email.sender,
+            "smarthost": receiver.email.smarthost,
+            "auth_username": receiver.email.username,
+            "auth_password_file": f"{credentials_dir}/{receiver.email.password_secret}",
+            "require_tls": True,
+            "send_resolved": False,
+        }]  # fmt: skip
+    if receiver.webhook:
+        entry["webhook_configs"] = [{"url": str(receiver.webhook.url), "send_resolved": False}]
+    return entry
+
+
+def expected_receivers(stack: Stack) -> list[tuple[dict[str, str], list[str]]]:
+    """The routing table to verify: each alert's labels and the receivers the category table names,
+    plus an alert outside Vigie's categories that must reach the default receivers."""
+    routes = stack.settings.alerting.routes.by_category()
+    table = [
+        ({"alertname": a.name, **a.labels()}, list(routes[a.spec.category].receivers))
+        for a in stack.enabled_alerts
+    ]
+    foreign = {"alertname": "KubePodCrashLooping", "severity": "warning", "namespace": "kube-system"}
+    table.append((foreign, list(stack.settings.alerting.routes.default.receivers)))
+    return table

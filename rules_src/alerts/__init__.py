@@ -1,0 +1,15 @@
+"""The alert catalog: every alert family, in the order rules and documents list them."""
+
+from rules_src.alert import AlertSpec
+from rules_src.alerts import business, cpu, drift, errors, latency, model_version, watchdog
+
+CATALOG: tuple[AlertSpec, ...] = (
+    *errors.ALERTS,
+    *latency.ALERTS,
+    *cpu.ALERTS,
+    *model_version.ALERTS,
+    *business.ALERTS,
+    *drift.ALERTS,
+    *watchdog.ALERTS,
+)
+BY_NAME = {spec.name: spec for spec in CATALOG}

@@ -1,0 +1,96 @@
+"""ML degradation: drift on more than 30 % of the important features (KS test), and the drift job's own
+health: a failed last run, or no successful run within the schedule plus a grace period (seed §3.B-C)."""
+
+from __future__ import annotations
+
+from dashboards_src import uids
+from rules_src.alert import AlertSpec, Category, Scenario, Scope, Series, Severity, Unit, ValueFormat
+from rules_src.alerts.scenarios import gauge
+from serving import contract as c
+
+DRIFT_SHARE_THRESHOLD = 0.30  # "plus de 30% des colonnes sont en drift"; also the job's own verdict
+DRIFT_FOR = "0m"  # the job pushes once per run: the pushed share is the verdict
+STALE_AFTER = 8 * 86400.0  # seconds: a weekly schedule plus one day of grace
+
+
+def _drift_share(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
+    assert threshold is not None
+    share = min(threshold + 0.1, 1.0) if breach else threshold  # exactly at the threshold is not "more than"
+    series = gauge(c.DRIFT_SHARE.name, scope.drift_labels, share)
+    return Scenario((series,), share, scope.drift_labels, active_from=0)
+
+
+def _last_run(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
+    status = 0 if breach else 1
+    series = gauge(c.DRIFT_LAST_RUN_SUCCESS.name, scope.drift_labels, status)
+    return Scenario((series,), status, scope.drift_labels, active_from=0)
+
+
+def _last_success(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
+    """A last success at time 0 ages with the clock; a fresh one is re-pushed every sample."""
+    assert threshold is not None
+    steps = int(threshold // 3600) + 24
+    values = f"0x{steps}" if breach else f"0+3600x{steps}"
+    return Scenario(
+        (Series(c.DRIFT_LAST_SUCCESS_TIMESTAMP.name, scope.drift_labels, values),),
+        0,
+        scope.drift_labels,
+        interval="1h",
+        active_from=threshold + 1,
+        slope=1,
+    )
+
+
+DATA_DRIFT = AlertSpec(
+    name="DataDriftDetected",
+    family="drift",
+    service="drift",
+    category=Category.ML_DEGRADATION,
+    severity=Severity.WARNING,
+    unit=Unit.RATIO,
+    threshold=DRIFT_SHARE_THRESHOLD,
+    for_=DRIFT_FOR,
+    expr="{{ c.DRIFT_SHARE.name }}{ {{- scope.drift }}} > {{ threshold | num }}",
+    summary="Data drift on more than {threshold} of the important features",
+    description="The last drift run of stack {stack} found {value} of the important features drifted "
+    "(Kolmogorov–Smirnov), more than {threshold}: plan a retraining.",
+    value_format=ValueFormat.PERCENT,
+    dashboard=uids.DRIFT,
+    scenario=_drift_share,
+)
+
+DRIFT_JOB_FAILED = AlertSpec(
+    name="DriftJobFailed",
+    family="drift-job",
+    service="drift",
+    category=Category.ML_DEGRADATION,
+    severity=Severity.WARNING,
+    unit=Unit.NONE,
+    threshold=None,
+    for_="0m",
+    expr="{{ c.DRIFT_LAST_RUN_SUCCESS.name }}{ {{- scope.drift }}} == 0",
+    summary="The last drift run failed",
+    description="The last drift run of stack {stack} failed: drift is not being watched. See the job's logs.",
+    value_format=ValueFormat.NONE,
+    dashboard=uids.DRIFT,
+    scenario=_last_run,
+)
+
+DRIFT_JOB_STALE = AlertSpec(
+    name="DriftJobStale",
+    family="drift-job",
+    service="drift",
+    category=Category.ML_DEGRADATION,
+    severity=Severity.WARNING,
+    unit=Unit.SECONDS,
+    threshold=STALE_AFTER,
+    for_="0m",
+    expr="time() - {{ c.DRIFT_LAST_SUCCESS_TIMESTAMP.name }}{ {{- scope.drift }}} > {{ threshold | num }}",
+    summary="No successful drift run for {threshold}",
+    description="The last successful drift run of stack {stack} ended {value} ago, more than {threshold}.",
+    value_format=ValueFormat.DURATION,
+    dashboard=uids.DRIFT,
+    scenario=_last_success,
+)
+
+ALERTS = (DATA_DRIFT, DRIFT_JOB_FAILED, DRIFT_JOB_STALE)
