@@ -27,7 +27,7 @@ def render_all(stacks: list[Stack]) -> dict[str, dict[str, str]]:
 
 def write(project_dir: Path, rendered: dict[str, dict[str, str]]) -> list[Path]:
     """Write each stack's files atomically; return the paths that changed."""
-    changed = []
+    changed: list[Path] = []
     for stack, files in rendered.items():
         root = stack_dir(project_dir, stack)
         for rel, text in sorted(files.items()):
@@ -36,9 +36,9 @@ def write(project_dir: Path, rendered: dict[str, dict[str, str]]) -> list[Path]:
                 continue
             _write_atomic(path, text)
             changed.append(path)
-        for path in sorted(_existing(root) - set(files)):
-            (root / path).unlink()
-            changed.append(root / path)
+        for rel in sorted(_existing(root) - set(files)):
+            (root / rel).unlink()
+            changed.append(root / rel)
     return changed
 
 

@@ -29,7 +29,9 @@ def header(source: str, comment: str = "#") -> str:
 
 def to_yaml(data: Any, source: str | None = None) -> str:
     """YAML in insertion order (builders order keys for readers), with the header when `source` is given."""
-    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1_000_000, default_flow_style=False)
+    body = yaml.dump(
+        data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1_000_000, default_flow_style=False
+    )
     return (header(source) if source else "") + body
 
 

@@ -112,6 +112,7 @@ ScenarioBuilder = Callable[[Scope, float | None, bool], Scenario | None]
 """Builds a steady scenario just past (True) or just short of (False) a threshold; None where no such
 scenario exists (the Watchdog is never quiet)."""
 
+
 def promql_number(value: float) -> str:
     """A number as PromQL reads it, without float noise: 85, 0.05, 691200."""
     return format(round(value, 9), ".15g")

@@ -7,6 +7,7 @@ the Kubernetes Secret mounts: the configuration never holds a secret value.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rules_src.alert import Category, Severity
@@ -66,7 +67,8 @@ def alertmanager_config(stack: Stack, credentials_dir: str = CREDENTIALS_DIR) ->
             }
         ],
         "receivers": [
-            _receiver(name, receiver, credentials_dir) for name, receiver in sorted(alerting.receivers.items())
+            _receiver(name, receiver, credentials_dir)
+            for name, receiver in sorted(alerting.receivers.items())
         ],
     }
 
@@ -135,3 +137,13 @@ def expected_receivers(stack: Stack) -> list[tuple[dict[str, str], list[str]]]:
     foreign = {"alertname": "KubePodCrashLooping", "severity": "warning", "namespace": "kube-system"}
     table.append((foreign, list(stack.settings.alerting.routes.default.receivers)))
     return table
+
+
+def with_webhook_receivers(config: dict[str, Any], url_for: Callable[[str], str]) -> dict[str, Any]:
+    """The same routing tree and inhibition, each receiver delivering to a webhook instead (`url_for(name)`),
+    so a local sink can show which channel would have been notified."""
+    receivers = [
+        {"name": r["name"], "webhook_configs": [{"url": url_for(r["name"]), "send_resolved": False}]}
+        for r in config["receivers"]
+    ]
+    return {**config, "receivers": receivers}

@@ -22,7 +22,9 @@ def _share(scope: Scope, status: str) -> str:
 
 
 def _quantile(scope: Scope, q: float) -> str:
-    buckets = _RATE.format(by=f"{_BY}, {c.LE}", metric=c.HTTP_LATENCY_MS.bucket, sel=scope.scoring, window="1m")
+    buckets = _RATE.format(
+        by=f"{_BY}, {c.LE}", metric=c.HTTP_LATENCY_MS.bucket, sel=scope.scoring, window="1m"
+    )
     return f"histogram_quantile({q}, {buckets}) / 1000"
 
 
@@ -62,4 +64,3 @@ def recording_rules(scope: Scope) -> list[dict[str, str]]:
     if missing:
         raise ValueError(f"contract recordings without an expression: {sorted(r.name for r in missing)}")
     return [{"record": rec.name, "expr": exprs[rec]} for rec in c.RECORDINGS]
-

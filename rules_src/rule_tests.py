@@ -49,7 +49,10 @@ def _alert_tests(stack: Stack, alert: Alert) -> list[dict[str, Any]]:
         checks.append(_check(alert, fires_at - EVALUATION_INTERVAL, []))
     labels = {**firing.labels, **alert.labels()}
     value = firing.value + firing.slope * fires_at
-    expected = {"exp_labels": dict(sorted(labels.items())), "exp_annotations": _annotations(stack, alert, value, labels)}
+    expected = {
+        "exp_labels": dict(sorted(labels.items())),
+        "exp_annotations": _annotations(stack, alert, value, labels),
+    }
     checks.append(_check(alert, fires_at, [expected]))
     where = f"past {alert.threshold_text()}" if alert.threshold is not None else "when its condition holds"
     tests = [_test(f"{alert.name} fires {where} after {alert.for_}", firing.interval, firing.series, checks)]

@@ -72,7 +72,9 @@ class Metric:
         return f"{self.name}_count"
 
 
-def _ray_custom(declared: str, kind: Kind, help: str, labels: tuple[str, ...], **kw: tuple[float, ...]) -> Metric:
+def _ray_custom(
+    declared: str, kind: Kind, help: str, labels: tuple[str, ...], **kw: tuple[float, ...]
+) -> Metric:
     name = RAY_PREFIX + declared + ("_total" if kind is Kind.COUNTER else "")
     serve_labels = (APPLICATION, DEPLOYMENT, REPLICA)
     return Metric(name, kind, Source.SCORING_APP, help, serve_labels + labels, declared=declared, **kw)
@@ -129,7 +131,11 @@ REJECTED_CREDITS = _ray_custom(
     "scoring_rejected_credits", Kind.COUNTER, "Applications rejected (score ≥ θ*).", (MODEL_VERSION,)
 )
 SCORE = _ray_custom(
-    "scoring_score", Kind.HISTOGRAM, "Probability of default returned by the model.", (), buckets=SCORE_BUCKETS
+    "scoring_score",
+    Kind.HISTOGRAM,
+    "Probability of default returned by the model.",
+    (),
+    buckets=SCORE_BUCKETS,
 )
 MODEL_VERSION_INFO = _ray_custom(
     "model_version_info", Kind.GAUGE, "1 for the model version a replica serves.", (MODEL_VERSION,)
@@ -209,7 +215,9 @@ DRIFT_LAST_SUCCESS_TIMESTAMP = Metric(
 )  # fmt: skip
 
 EXPORTED: tuple[Metric, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Metric))
-SERVICE_METRICS = tuple(m for m in EXPORTED if m.source in (Source.RAY_SERVE, Source.RAY_NODE, Source.SCORING_APP))
+SERVICE_METRICS = tuple(
+    m for m in EXPORTED if m.source in (Source.RAY_SERVE, Source.RAY_NODE, Source.SCORING_APP)
+)
 DRIFT_METRICS = tuple(m for m in EXPORTED if m.source is Source.DRIFT_JOB)
 
 
@@ -240,9 +248,7 @@ ACCEPTED_COUNT = Recording(
 REJECTED_COUNT = Recording(
     "rejected_credit_count", "Applications rejected over the last hour.", seed_name=True
 )
-SCORE_MEAN = Recording(
-    "score_distribution_mean", "Mean score returned over 5 minutes.", seed_name=True
-)
+SCORE_MEAN = Recording("score_distribution_mean", "Mean score returned over 5 minutes.", seed_name=True)
 REFUSAL_RATE = Recording(
     "application:credit_refusals:ratio_rate10m", "Share of applications rejected over 10 minutes."
 )

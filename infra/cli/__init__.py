@@ -17,7 +17,9 @@ EXIT_USER_ERROR = 2
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="vigie", description="Monitoring-as-code for the credit-scoring platform.")
+    top = argparse.ArgumentParser(
+        prog="vigie", description="Monitoring-as-code for the credit-scoring platform."
+    )
     top.add_argument("--project-dir", type=Path, default=Path.cwd(),
                      help="the Vigie project (holding Pulumi.<stack>.yaml); default: the current directory")  # fmt: skip
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")

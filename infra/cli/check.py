@@ -11,7 +11,9 @@ from infra.render import stack_dir
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    command = commands.add_parser("check", help="check generated rules, rule tests and routing with promtool/amtool")
+    command = commands.add_parser(
+        "check", help="check generated rules, rule tests and routing with promtool/amtool"
+    )
     add_stack_arguments(command)
     command.add_argument("-v", "--verbose", action="store_true", help="print each check's output")
     command.set_defaults(run=run)

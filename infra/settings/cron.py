@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 _MACROS = {
     "@yearly": "0 0 1 1 *",
@@ -18,7 +19,13 @@ _MACROS = {
     "@midnight": "0 0 * * *",
     "@hourly": "0 * * * *",
 }
-_FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12), ("day of week", 0, 7))
+_FIELDS = (
+    ("minute", 0, 59),
+    ("hour", 0, 23),
+    ("day of month", 1, 31),
+    ("month", 1, 12),
+    ("day of week", 0, 7),
+)
 
 
 def _parse_field(text: str, name: str, low: int, high: int) -> frozenset[int]:
@@ -39,7 +46,9 @@ def _parse_field(text: str, name: str, low: int, high: int) -> frozenset[int]:
             start = int(body)
             end = high if step else start
         else:
-            raise ValueError(f"{name} {body!r} must be *, a number, a range or a list (names are not supported)")
+            raise ValueError(
+                f"{name} {body!r} must be *, a number, a range or a list (names are not supported)"
+            )
         if not (low <= start <= end <= high):
             raise ValueError(f"{name} {body!r} is outside {low}-{high}")
         values.update(range(start, end + 1, step or 1))
@@ -60,7 +69,9 @@ class CronSchedule:
         expanded = _MACROS.get(text.strip(), text)
         parts = expanded.split()
         if len(parts) != 5:
-            raise ValueError(f"{text!r} is not a cron schedule: expected 5 fields (e.g. '0 3 * * 1') or a macro")
+            raise ValueError(
+                f"{text!r} is not a cron schedule: expected 5 fields (e.g. '0 3 * * 1') or a macro"
+            )
         fields = [_parse_field(p, n, lo, hi) for p, (n, lo, hi) in zip(parts, _FIELDS, strict=True)]
         return cls(fields, parts[2] != "*", parts[4] != "*")
 
@@ -74,9 +85,9 @@ class CronSchedule:
         return in_dom and in_dow
 
     def longest_gap_seconds(self) -> float:
-        """The longest time between two consecutive runs over a leap-year cycle."""
+        """The longest time between two consecutive runs over eight calendar years (two leap cycles)."""
         start = datetime(2024, 1, 1)
-        days = sum(366 if calendar.isleap(y) else 365 for y in range(2024, 2028))
+        days = sum(366 if calendar.isleap(y) else 365 for y in range(2024, 2032))
         times = [
             day + timedelta(hours=h, minutes=m)
             for day in (start + timedelta(days=i) for i in range(days))
@@ -84,8 +95,6 @@ class CronSchedule:
             for h in sorted(self.hours)
             for m in sorted(self.minutes)
         ]
-        if not times:
-            raise ValueError("the schedule never runs (check day of month against month)")
-        gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
-        wrap = (times[0] + timedelta(days=days) - times[-1]).total_seconds()
-        return max([*gaps, wrap])
+        if len(times) < 2:
+            raise ValueError("the schedule never runs, or runs less than twice in eight years")
+        return max((b - a).total_seconds() for a, b in pairwise(times))

@@ -15,11 +15,11 @@ from infra.settings.cron import CronSchedule
 from infra.settings.errors import SettingsError, describe, key_path
 from infra.settings.model import AlertOverride, StackSettings
 from rules_src.alert import Alert, AlertSpec, Scope, Unit, format_threshold
-from rules_src.durations import duration_seconds, format_duration
 from rules_src.alerts import BY_NAME, CATALOG
 from rules_src.alerts import drift as drift_alerts
 from rules_src.alerts import errors as error_alerts
 from rules_src.alerts import latency as latency_alerts
+from rules_src.durations import duration_seconds, format_duration
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Stack:
     @property
     def secret_keys(self) -> tuple[str, ...]:
         """The secret config keys the receivers name, sorted."""
-        keys = set()
+        keys: set[str] = set()
         for receiver in self.settings.alerting.receivers.values():
             for integration in (receiver.slack, receiver.pagerduty, receiver.email):
                 if integration is not None:
@@ -87,7 +87,8 @@ def _check_config_keys(stack: Stack, unknown: set[str], secrets: set[str], sourc
 def _resolve_alerts(settings: StackSettings, source: str) -> tuple[Alert, ...]:
     for name in sorted(set(settings.alerts) - BY_NAME.keys()):
         raise SettingsError(
-            source, f"{key_path(('alerts', name))}: no such alert (known alerts: {', '.join(sorted(BY_NAME))})"
+            source,
+            f"{key_path(('alerts', name))}: no such alert (known alerts: {', '.join(sorted(BY_NAME))})",
         )
     return tuple(_resolve(spec, settings.alerts.get(spec.name), source) for spec in CATALOG)
 
@@ -118,7 +119,9 @@ def _threshold(spec: AlertSpec, value: float | str, source: str) -> float:
             )
         return float(value)
     if not isinstance(value, str):
-        raise SettingsError(source, f"{path}: must be a Prometheus duration such as 500ms or 1s, got {value!r}")
+        raise SettingsError(
+            source, f"{path}: must be a Prometheus duration such as 500ms or 1s, got {value!r}"
+        )
     try:
         seconds = duration_seconds(value)
     except ValueError as error:
@@ -161,7 +164,9 @@ def _check_routes(settings: StackSettings, source: str) -> None:
                 )
             used.add(name)
     for name in sorted(set(defined) - used):
-        raise SettingsError(source, f"{key_path(('alerting', 'receivers', name))}: receiver is never routed to")
+        raise SettingsError(
+            source, f"{key_path(('alerting', 'receivers', name))}: receiver is never routed to"
+        )
 
 
 def _check_schedule(stack: Stack, source: str) -> None:
@@ -171,11 +176,15 @@ def _check_schedule(stack: Stack, source: str) -> None:
         raise SettingsError(source, f"{key_path(('drift', 'schedule'))}: {error}") from None
     stale = stack.alert(drift_alerts.DRIFT_JOB_STALE.name)
     if stale.enabled and (stale.threshold or 0) <= gap:
+        longest = format_threshold(gap, Unit.SECONDS)
+        path: tuple[str, ...] = ("drift", "schedule")
+        rule = f"DriftJobStale's threshold ({stale.threshold_text()}) must exceed"
+        if stale.name in stack.settings.alerts:
+            path, rule = ("alerts", stale.name, "threshold"), f"{stale.threshold_text()} must exceed"
         raise SettingsError(
             source,
-            f"{key_path(('alerts', stale.name, 'threshold'))}: {stale.threshold_text()} does not exceed the "
-            f"drift schedule's longest gap ({format_threshold(gap, Unit.SECONDS)}); the job would look stale "
-            f"between two healthy runs",
+            f"{key_path(path)}: {rule} the schedule's longest gap between runs ({longest}), or the job looks "
+            f"stale between two healthy runs; raise vigie:alerts.DriftJobStale.threshold",
         )
 
 

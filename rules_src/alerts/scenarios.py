@@ -66,6 +66,8 @@ def latency_quantile(labels: dict[str, str], quantile: float, threshold_s: float
         value_ms = lower + rank / below * (edge - lower)
     base = {**labels, c.ROUTE: "/", c.METHOD: "POST", c.STATUS_CODE: "200"}
     cumulative = ((lower, 0), (edge, below), (upper, STEP_REQUESTS))
-    series = [counter(c.HTTP_LATENCY_MS.bucket, {**base, c.LE: f"{le:g}"}, n) for le, n in cumulative if le > 0]
+    series = [
+        counter(c.HTTP_LATENCY_MS.bucket, {**base, c.LE: f"{le:g}"}, n) for le, n in cumulative if le > 0
+    ]
     series.append(counter(c.HTTP_LATENCY_MS.bucket, {**base, c.LE: "+Inf"}, STEP_REQUESTS))
     return Scenario(tuple(series), value_ms / 1000, dict(labels))

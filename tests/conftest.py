@@ -1,0 +1,38 @@
+"""Shared fixtures: the project under test, scratch copies of it, and running the CLI in-process."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from infra.cli import main
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+STACKS = ("dev", "staging", "prod")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A scratch copy of the project's stack files and generated/ folder."""
+    for path in PROJECT_DIR.glob("Pulumi*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    shutil.copytree(PROJECT_DIR / "generated", tmp_path / "generated")
+    return tmp_path
+
+
+CliRunner = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def vigie(capsys: pytest.CaptureFixture[str]) -> CliRunner:
+    """Run `vigie ARGS…` in-process: (exit status, stdout, stderr)."""
+
+    def run(*args: str | Path) -> tuple[int, str, str]:
+        code = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run

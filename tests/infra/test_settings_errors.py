@@ -1,0 +1,128 @@
+"""Bad stack settings: one line naming the key path and the rule, exit status 2, nothing written."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import CliRunner
+from tests.infra.stack_edits import edit_stack
+
+CANARY = "https://hooks.slack.com/services/T000/B000/CANARY-SECRET"
+
+# (case, config key, dotted path inside it, new value or ... to delete, expected message after "Pulumi.prod.yaml: ")
+EDITS: list[tuple[str, str, str, Any, str]] = [
+    ("unknown key", "vigie:monitorng", "", {"retention": "3d"},
+     "vigie:monitorng: unknown key (known keys: alerting, alerts, drift, model, monitoring, serving)"),
+    ("unknown nested key", "vigie:serving", "autoscaling.maxReplica", 3,
+     "vigie:serving.autoscaling.maxReplica: unknown key (known keys here: downscaleDelay, maxReplicas, "
+     "minReplicas, targetOngoingRequests, upscaleDelay)"),
+    ("rate below 0", "vigie:alerts", "Http5xxRateHigh.threshold", -0.01,
+     "vigie:alerts.Http5xxRateHigh.threshold: must be a ratio strictly between 0 and 1 (0.05 means 5 %), got -0.01"),
+    ("rate above 100 %", "vigie:alerts", "ApiErrorRateCritical.threshold", 5,
+     "vigie:alerts.ApiErrorRateCritical.threshold: must be a ratio strictly between 0 and 1 (0.05 means 5 %), "
+     "got 5.0"),
+    ("p95 not below p99", "vigie:alerts", "LatencyP95High.threshold", "1s",
+     "vigie:alerts.LatencyP95High.threshold: LatencyP95High's threshold (1s) must be below "
+     "LatencyP99Critical's (1s)"),
+    ("5xx warning not below P0", "vigie:alerts", "Http5xxRateHigh.threshold", 0.05,
+     "vigie:alerts.Http5xxRateHigh.threshold: Http5xxRateHigh's threshold (5%) must be below "
+     "ApiErrorRateCritical's (5%)"),
+    ("malformed for", "vigie:alerts", "CpuUsageHigh.for", "10 minutes",
+     "vigie:alerts.CpuUsageHigh.for: '10 minutes' is not a Prometheus duration (examples: 30s, 5m, 1h30m, 7d)"),
+    ("malformed duration setting", "vigie:monitoring", "retention", "2 weeks",
+     "vigie:monitoring.retention: '2 weeks' is not a Prometheus duration (examples: 30s, 5m, 1h30m, 7d)"),
+    ("override of an unknown alert", "vigie:alerts", "LatencyP90High.threshold", "1s",
+     "vigie:alerts.LatencyP90High: no such alert (known alerts: ApiErrorRateCritical, CpuUsageHigh, "
+     "CreditRefusalRateHigh, DataDriftDetected, DriftJobFailed, DriftJobStale, Http5xxRateHigh, LatencyP95High, "
+     "LatencyP99Critical, ModelVersionUnexpected, Watchdog)"),
+    ("secret given in clear", "vigie:slackOpsWebhookUrl", "", CANARY,
+     "vigie:slackOpsWebhookUrl: must be a secret but is given in clear; remove it and run "
+     "`pulumi config set --secret slackOpsWebhookUrl <value>`"),
+    ("secret value where a key is named", "vigie:alerting", "receivers.slack-ops-alerts.slack.webhookUrlSecret",
+     CANARY,
+     "vigie:alerting.receivers.slack-ops-alerts.slack.webhookUrlSecret: must name a Pulumi secret config key "
+     "(letters and digits, e.g. slackWebhookUrl), not hold a value; set the value with "
+     "`pulumi config set --secret <key>`"),
+    ("min replicas above max", "vigie:serving", "autoscaling.minReplicas", 9,
+     "vigie:serving.autoscaling: minReplicas (9) must be at most maxReplicas (8)"),
+    ("latency threshold off the buckets", "vigie:alerts", "LatencyP95High.threshold", "600ms",
+     "vigie:alerts.LatencyP95High.threshold: 600ms is not a latency bucket boundary, so the quantile would be "
+     "inexact; choose one of 1ms, 2ms, 5ms, 10ms, 20ms, 50ms, 100ms, 200ms, 300ms, 400ms, 500ms, 1s, 2s, 5s, "
+     "10s, 1m, 2m, 5m"),
+    ("route to an undefined receiver", "vigie:alerting", "routes.urgent.receivers",
+     ["pagerduty-p0", "slack-ops-critcal"],
+     "vigie:alerting.routes.urgent.receivers[1]: no receiver named 'slack-ops-critcal' (defined: email-business, "
+     "pagerduty-p0, slack-mlops-alerts, slack-ops-alerts, slack-ops-critical, watchdog)"),
+    ("malformed cron", "vigie:drift", "schedule", "0 3 * *",
+     "vigie:drift.schedule: '0 3 * *' is not a cron schedule: expected 5 fields (e.g. '0 3 * * 1') or a macro"),
+    ("schedule longer than staleness", "vigie:drift", "schedule", "0 3 1 * *",
+     "vigie:drift.schedule: DriftJobStale's threshold (8d) must exceed the schedule's longest gap between runs "
+     "(31d), or the job looks stale between two healthy runs; raise vigie:alerts.DriftJobStale.threshold"),
+    ("required key missing", "vigie:model", "version", ...,
+     "vigie:model.version: required key is missing"),
+    ("threshold on an alert without one", "vigie:alerts", "Watchdog.threshold", 1,
+     "vigie:alerts.Watchdog.threshold: Watchdog has no threshold to override"),
+    ("unknown severity", "vigie:alerts", "CpuUsageHigh.severity", "page",
+     "vigie:alerts.CpuUsageHigh.severity: input should be 'critical', 'warning', 'info' or 'none' (got 'page')"),
+]  # fmt: skip
+
+
+def _tree_digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(root).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("key", "dotted", "value", "message"), [e[1:] for e in EDITS], ids=[e[0] for e in EDITS]
+)
+def test_bad_setting_is_one_line_exit_2_and_writes_nothing(
+    project: Path, vigie: CliRunner, key: str, dotted: str, value: Any, message: str
+) -> None:
+    edit_stack(project / "Pulumi.prod.yaml", key, dotted, value)
+    before = _tree_digest(project / "generated")
+    code, out, err = vigie("--project-dir", project, "render", "--all")
+    assert (code, out, err) == (2, "", f"error: Pulumi.prod.yaml: {message}\n")
+    assert _tree_digest(project / "generated") == before
+    assert "CANARY" not in err
+
+
+def test_yaml_syntax_error_names_its_line(project: Path, vigie: CliRunner) -> None:
+    path = project / "Pulumi.prod.yaml"
+    lines = path.read_text().splitlines()
+    line = next(i for i, text in enumerate(lines) if "retention:" in text)
+    lines[line] = lines[line].replace("retention: ", "retention: [")
+    path.write_text("\n".join(lines) + "\n")
+    code, _, err = vigie("--project-dir", project, "render", "--stack", "prod")
+    column = lines[line + 1].index(":") + 1  # the unclosed '[' swallows the next line up to its colon
+    assert (code, err) == (2, f"error: Pulumi.prod.yaml:{line + 2}:{column}: YAML syntax error: expected ',' or "
+                              "']', but got ':'\n")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("--stack", "qa"),
+            "Pulumi.qa.yaml: unknown stack 'qa': the file does not exist (stacks: dev, prod, staging)",
+        ),
+        (("--stack", "../etc"), "../etc: not a valid stack name (letters, digits, '.', '_' and '-')"),
+    ],
+    ids=["unknown stack", "invalid stack name"],
+)
+def test_unknown_stack_is_rejected(
+    project: Path, vigie: CliRunner, args: tuple[str, ...], message: str
+) -> None:
+    assert vigie("--project-dir", project, "render", *args) == (2, "", f"error: {message}\n")
+
+
+def test_missing_stack_files_are_reported(tmp_path: Path, vigie: CliRunner) -> None:
+    code, _, err = vigie("--project-dir", tmp_path, "render", "--all")
+    assert (code, err) == (2, f"error: {tmp_path}: no Pulumi.<stack>.yaml here: is this a Vigie project?\n")
+    assert not (tmp_path / "generated").exists()

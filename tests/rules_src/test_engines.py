@@ -1,0 +1,40 @@
+"""The generated rules, rule tests and routing, judged by the real promtool and amtool."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from infra.artifacts import RULE_TESTS_FILE, RULES_FILE, render_stack
+from infra.checks import check_stack
+from infra.render import stack_dir
+from infra.settings import build_stack, load_stack
+from infra.settings.loader import read_config, stack_file
+from tests.conftest import PROJECT_DIR, STACKS
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_promtool_and_amtool_accept_every_generated_check(name: str) -> None:
+    results = check_stack(load_stack(PROJECT_DIR, name), stack_dir(PROJECT_DIR, name))
+    failures = [f"{r.name}:\n{r.output}" for r in results if not r.ok]
+    assert not failures, "\n".join(failures)
+    assert len(results) > 3  # the config checks plus one route test per alert
+
+
+def test_generated_rule_tests_catch_a_rule_whose_threshold_drifted(tmp_path: Path) -> None:
+    """Rules rendered with another threshold than their tests must fail promtool: the tests can fail."""
+    values, secrets = read_config(stack_file(PROJECT_DIR, "prod"))
+    values["alerts"] = {**values.get("alerts", {}), "Http5xxRateHigh": {"threshold": 0.02}}
+    drifted = render_stack(build_stack("prod", values, secrets, "test"))
+    (tmp_path / RULES_FILE).write_text(drifted[RULES_FILE])
+    shutil.copy(stack_dir(PROJECT_DIR, "prod") / RULE_TESTS_FILE, tmp_path / RULE_TESTS_FILE)
+    done = subprocess.run(["promtool", "test", "rules", RULE_TESTS_FILE], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300, check=False)  # fmt: skip
+    assert done.returncode == 1
+    output = done.stdout + done.stderr
+    failed_names = set(re.findall(r"^\s+name: (.+),$", output, flags=re.MULTILINE))
+    assert failed_names == {"Http5xxRateHigh fires past 1% after 1m"}  # 1.2 % no longer fires at 2 %
