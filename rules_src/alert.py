@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 import jinja2
 
@@ -187,26 +188,32 @@ class Alert:
         """The description as Prometheus renders it for `value` and `labels` (for generated rule tests)."""
         return self._description(go_format(value, self.spec.value_format), labels)
 
-    def _description(self, value: str, labels: object) -> str:
+    def _description(self, value: str, labels: _Labels) -> str:
         return self.spec.description.format_map(
             _Slots(value=value, threshold=self.threshold_text(), for_=self.for_, labels=labels)
         )
 
 
+class _Labels(Protocol):
+    def __getitem__(self, key: str, /) -> str: ...
+
+
 class _GoLabels:
-    def __getitem__(self, key: str) -> str:
+    """Label slots as Go template references, for the rule file."""
+
+    def __getitem__(self, key: str, /) -> str:
         return f"{{{{ $labels.{key} }}}}"
 
 
 class _Slots(dict[str, object]):
     """format_map slots: known names first, then labels (Go template or rendered value)."""
 
-    def __init__(self, labels: object, **known: object) -> None:
+    def __init__(self, labels: _Labels, **known: object) -> None:
         super().__init__(known)
         self._labels = labels
 
     def __missing__(self, key: str) -> object:
-        return self._labels[key]  # type: ignore[index]
+        return self._labels[key]
 
 
 def format_threshold(value: float | None, unit: Unit) -> str:
