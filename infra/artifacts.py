@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from dashboards_src.build import dashboards
 from infra.labels import common_labels
-from infra.serialize import to_yaml
+from infra.serialize import to_json, to_yaml
 from infra.settings import Stack
 from rules_src.alertmanager import alertmanager_config
 from rules_src.alerts_doc import alerts_doc
@@ -21,6 +22,7 @@ PROMETHEUS_RULE_FILE = "prometheus-rule.yaml"
 ALERTMANAGER_FILE = "alertmanager.yaml"
 ALERTS_DOC_FILE = "ALERTS.md"
 PROMETHEUS_RULE_NAME = "vigie-rules"
+DASHBOARDS_DIR = "dashboards"
 
 
 def source_of(stack: Stack) -> str:
@@ -49,6 +51,7 @@ def render_stack(stack: Stack) -> dict[str, str]:
         RULE_TESTS_FILE: to_yaml(rule_tests(stack, RULES_FILE), source),
         ALERTMANAGER_FILE: to_yaml(alertmanager_config(stack), source),
         ALERTS_DOC_FILE: alerts_doc(stack, source),
+        **{f"{DASHBOARDS_DIR}/{uid}.json": to_json(data) for uid, data in dashboards(stack).items()},
     }
     empty = sorted(name for name, text in files.items() if not text.strip())
     if empty:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 from pydantic.alias_generators import to_camel
 
-from infra.settings.types import K8sName, PositiveInt, PromDuration, Ratio, SecretKey
+from infra.settings.types import K8sName, PositiveInt, PromDuration, SecretKey
 from rules_src.alert import Category, Severity
 
 

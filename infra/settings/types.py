@@ -1,7 +1,7 @@
 """Value types shared by every settings section: ratios, Prometheus durations, names, secret references.
 
-Units are chosen once: every rate or share is a ratio in [0, 1] (0.05 means 5 %), every duration is a
-Prometheus duration string ("30s", "5m", "1h30m", "7d").
+Units are chosen once: every rate or share is a ratio in [0, 1] (0.05 means 5 %; alert thresholds are
+checked where they are resolved), every duration is a Prometheus duration string ("30s", "5m", "7d").
 """
 
 from __future__ import annotations
@@ -22,12 +22,6 @@ def _check_duration(text: str) -> str:
     return text
 
 
-def _check_ratio(value: float) -> float:
-    if not 0 <= value <= 1:
-        raise ValueError(f"{value:g} is outside [0, 1]: rates and shares are ratios (0.05 means 5 %)")
-    return value
-
-
 def _check_k8s_name(text: str) -> str:
     if not _K8S_NAME_RE.match(text):
         raise ValueError(f"{text!r} is not a DNS-1123 label (lower-case letters, digits and '-', at most 63)")
@@ -44,7 +38,6 @@ def _check_config_key(text: str) -> str:
 
 
 PromDuration = Annotated[str, AfterValidator(_check_duration)]
-Ratio = Annotated[float, AfterValidator(_check_ratio)]
 K8sName = Annotated[str, AfterValidator(_check_k8s_name)]
 SecretKey = Annotated[str, AfterValidator(_check_config_key)]
 """The name of a top-level `vigie:` config key whose value is a Pulumi secret; never the value itself."""

@@ -47,9 +47,15 @@ def test_one_threshold_edit_changes_only_the_lines_that_express_it(project: Path
     vigie("--project-dir", project, "render", "--all")
     after = {p.relative_to(generated).as_posix(): p.read_text() for p in generated.rglob("*") if p.is_file()}
     changed = {name for name in before if before[name] != after[name]}
-    expected = {"prod/ALERTS.md", "prod/prometheus-rule.yaml", "prod/rules.test.yaml", "prod/rules.yaml"}
+    expected = {"prod/ALERTS.md", "prod/prometheus-rule.yaml", "prod/rules.test.yaml", "prod/rules.yaml",
+                "prod/dashboards/vigie-operations.json"}  # fmt: skip
     assert changed == {name for name in expected if name in before} and set(after) == set(before)
-    for name in ("prod/rules.yaml", "prod/prometheus-rule.yaml", "prod/ALERTS.md"):
+    for name in (
+        "prod/rules.yaml",
+        "prod/prometheus-rule.yaml",
+        "prod/ALERTS.md",
+        "prod/dashboards/vigie-operations.json",
+    ):
         lines = _changed_lines(before[name], after[name])
         old, new = [x for x in lines if x[0] == "-"], [x for x in lines if x[0] == "+"]
         assert old and all("1%" in x or "0.01" in x for x in old)

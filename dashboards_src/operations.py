@@ -1,0 +1,231 @@
+"""The operations dashboard: the state of the scoring service at a glance (seed §2.B)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from dashboards_src import frame, style
+from dashboards_src import layout as grid
+from dashboards_src.queries import operations as q
+from dashboards_src.queries import prometheus as prom
+from dashboards_src.queries.selectors import recorded, recorded_max
+from dashboards_src.style import Query
+from dashboards_src.thresholds import PERCENT, Line, alert_lines, runbook_links
+from rules_src.alert import Category
+from rules_src.alerts import cpu, errors, latency
+from serving import contract as c
+
+if TYPE_CHECKING:
+    from infra.settings import Stack
+
+LATENCY = (Line(latency.LATENCY_P95), Line(latency.LATENCY_P99))
+ERRORS = (Line(errors.HTTP_5XX), Line(errors.API_ERROR_RATE))
+CPU = (Line(cpu.CPU_USAGE, PERCENT),)
+
+
+def _watched_alerts(stack: Stack) -> list[str]:
+    """The stack's enabled alerts, without the always-firing Watchdog."""
+    return [a.name for a in stack.enabled_alerts if a.spec.category is not Category.WATCHDOG]
+
+
+def request_rate_now() -> Any:
+    """How much traffic the service takes right now."""
+    return style.stat(
+        "Request rate", "Requests per second over the last minute.", [Query(q.request_rate())], unit="reqps"
+    )
+
+
+def p95_latency_now(stack: Stack) -> Any:
+    """The latency users feel, coloured at the stack's p95 and p99 alert thresholds."""
+    return style.stat(
+        "p95 latency",
+        "p95 request latency at Serve's proxy over the last minute.",
+        [Query(recorded_max(c.LATENCY_P95))],
+        unit="s",
+        colors=alert_lines(stack, *LATENCY),
+        links=runbook_links(stack, *LATENCY),
+    )
+
+
+def error_rate_now(stack: Stack) -> Any:
+    """The 5xx share, coloured at the stack's 5xx and API error alert thresholds."""
+    return style.stat(
+        "5xx rate",
+        "Share of requests answered 5xx over the last minute.",
+        [Query(recorded_max(c.ERROR_RATE_5XX))],
+        unit="percentunit",
+        decimals=2,
+        colors=alert_lines(stack, *ERRORS),
+        links=runbook_links(stack, *ERRORS),
+    )
+
+
+def cpu_now(stack: Stack) -> Any:
+    """Mean CPU of the scoring cluster, coloured at the CPU alert threshold."""
+    return style.stat(
+        "CPU",
+        "Mean CPU utilisation of the scoring cluster's nodes.",
+        [Query(q.cpu_usage_now())],
+        unit="percent",
+        colors=alert_lines(stack, *CPU),
+        links=runbook_links(stack, *CPU),
+    )
+
+
+def replicas_now() -> Any:
+    """How many replicas serve right now."""
+    return style.stat(
+        "Running replicas",
+        "Healthy Serve replicas of the application.",
+        [Query(q.running_replicas())],
+        unit="short",
+    )
+
+
+def firing_alerts_now(stack: Stack) -> Any:
+    """Whether anything needs attention: red as soon as one of the stack's alerts fires."""
+    return style.stat(
+        "Firing alerts",
+        "The stack's alerts firing now (the Watchdog excluded).",
+        [Query(q.firing_alert_count(_watched_alerts(stack)))],
+        unit="short",
+        instant=True,
+        colors=style.steps(style.GREEN, [(1, style.RED)]),
+    )
+
+
+def request_rate_by_route() -> Any:
+    """Traffic split by route and status code, to see which route fails or surges."""
+    return style.timeseries(
+        "Request rate by route and status",
+        "Requests per second at Serve's proxy.",
+        [Query(q.request_rate_by_route_status(), style.legend(c.ROUTE, c.STATUS_CODE))],
+        unit="reqps",
+    )
+
+
+def error_rates(stack: Stack) -> Any:
+    """5xx and all-error shares against the thresholds their alerts fire at."""
+    return style.timeseries(
+        "Error rates",
+        "Share of requests answered 5xx, and 4xx or 5xx, over 1 minute; dashed: alert thresholds.",
+        [Query(recorded(c.ERROR_RATE_5XX), "5xx"), Query(recorded(c.API_ERROR_RATE), "4xx or 5xx")],
+        unit="percentunit",
+        lines=alert_lines(stack, *ERRORS),
+        links=runbook_links(stack, *ERRORS),
+    )
+
+
+def latency_quantiles(stack: Stack) -> Any:
+    """p50, p95 and p99 latency against the p95 and p99 alert thresholds."""
+    quantiles = ((c.LATENCY_P50, "p50"), (c.LATENCY_P95, "p95"), (c.LATENCY_P99, "p99"))
+    return style.timeseries(
+        "Latency",
+        "Request latency quantiles at Serve's proxy over 1 minute; dashed: alert thresholds.",
+        [Query(recorded(rec), name) for rec, name in quantiles],
+        unit="s",
+        lines=alert_lines(stack, *LATENCY),
+        links=runbook_links(stack, *LATENCY),
+    )
+
+
+def cpu_usage(stack: Stack) -> Any:
+    """CPU against the line above which autoscaling should already have acted."""
+    return style.timeseries(
+        "CPU usage",
+        "Mean CPU utilisation of the scoring cluster's nodes; dashed: the CPU alert threshold.",
+        [Query(q.cpu_usage(), style.legend(c.NAMESPACE))],
+        unit="percent",
+        max_value=100,
+        lines=alert_lines(stack, *CPU),
+        links=runbook_links(stack, *CPU),
+    )
+
+
+def replicas(stack: Stack) -> Any:
+    """Running replicas against what the autoscaler targets and wants, up to the configured maximum."""
+    bound = stack.settings.serving.autoscaling.max_replicas
+    return style.timeseries(
+        "Replicas",
+        "Running (healthy) replicas, the autoscaler's target and its policy's desired count; "
+        "dashed: maxReplicas.",
+        [
+            Query(q.per_deployment(c.REPLICAS_HEALTHY), f"running {style.legend(c.DEPLOYMENT)}"),
+            Query(q.per_deployment(c.AUTOSCALING_TARGET_REPLICAS), f"target {style.legend(c.DEPLOYMENT)}"),
+            Query(q.per_deployment(c.AUTOSCALING_DESIRED_REPLICAS), f"desired {style.legend(c.DEPLOYMENT)}"),
+        ],
+        unit="short",
+        lines=style.steps(style.GREEN, [(bound, style.RED)]),
+        overrides=[style.by_regexp("^(target|desired) .*", style.DASHED)],
+    )
+
+
+def ongoing_requests() -> Any:
+    """Load per replica against the autoscaling target: above it, the autoscaler adds replicas."""
+    return style.timeseries(
+        "Ongoing requests per replica",
+        "Ongoing requests the autoscaler sees per running replica, and its target.",
+        [
+            Query(q.ongoing_per_replica(), f"ongoing {style.legend(c.DEPLOYMENT)}"),
+            Query(q.ongoing_target(), f"target {style.legend(c.DEPLOYMENT)}"),
+        ],
+        unit="short",
+        overrides=[style.by_regexp("^target .*", style.DASHED)],
+    )
+
+
+def model_version(stack: Stack) -> Any:
+    """Which model versions are served, the declared one in green and any other in orange."""
+    declared = stack.settings.model.version
+    return style.state_timeline(
+        "Model version served",
+        f"Replicas serving each model version; this stack declares {declared}.",
+        [Query(q.replicas_by_model_version(), style.legend(c.MODEL_VERSION))],
+        color=style.ORANGE,
+        overrides=[style.by_name(declared, {"color": {"fixedColor": style.GREEN, "mode": "fixed"}})],
+    )
+
+
+def firing_alerts(stack: Stack) -> Any:
+    """Which of the stack's alerts fire now, with their labels (severity, category, …)."""
+    hidden = {"Time": True, "Value": True, prom.METRIC_NAME: True, prom.ALERTSTATE: True}
+    return style.table(
+        "Firing alerts",
+        "The stack's alerts firing now, from Prometheus's ALERTS series (the Watchdog excluded).",
+        [Query(q.firing_alerts(_watched_alerts(stack)))],
+        transformations=[{"id": "organize", "options": {"excludeByName": hidden}}],
+        sort_by=prom.ALERTNAME,
+        descending=False,
+    )
+
+
+def dashboard(stack: Stack) -> Any:
+    """The operations view: a glance row, then traffic, latency and CPU, autoscaling, version and alerts."""
+    return frame.dashboard(
+        stack,
+        frame.OPERATIONS,
+        frame.scoring_variables(stack),
+        [
+            grid.Section(
+                "At a glance",
+                [
+                    grid.stat(request_rate_now()),
+                    grid.stat(p95_latency_now(stack)),
+                    grid.stat(error_rate_now(stack)),
+                    grid.stat(cpu_now(stack)),
+                    grid.stat(replicas_now()),
+                    grid.stat(firing_alerts_now(stack)),
+                ],
+            ),
+            grid.Section(
+                "Traffic and errors", [grid.half(request_rate_by_route()), grid.half(error_rates(stack))]
+            ),
+            grid.Section(
+                "Latency and CPU", [grid.half(latency_quantiles(stack)), grid.half(cpu_usage(stack))]
+            ),
+            grid.Section("Autoscaling", [grid.half(replicas(stack)), grid.half(ongoing_requests())]),
+            grid.Section(
+                "Model version and alerts", [grid.half(model_version(stack)), grid.half(firing_alerts(stack))]
+            ),
+        ],
+    )

@@ -1,0 +1,1 @@
+"""PromQL for the dashboards, by topic, kept apart from layout; names come only from the metric contract."""

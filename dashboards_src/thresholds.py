@@ -1,0 +1,54 @@
+"""Threshold lines and runbook links taken from the stack's resolved alerts, so a panel always shows the
+thresholds its alerts fire at: a settings override moves the line, a disabled alert removes it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dashboards_src import style
+from rules_src.alert import AlertSpec, Severity
+from rules_src.rule_groups import runbook_url
+
+if TYPE_CHECKING:
+    from infra.settings import Stack
+
+PERCENT = 100.0
+"""Scale from a ratio threshold to a series measured in percent (cpu_usage_percentage)."""
+
+_COLOR = {
+    Severity.CRITICAL: style.RED,
+    Severity.WARNING: style.ORANGE,
+    Severity.INFO: style.BLUE,
+    Severity.NONE: style.GREY,
+}
+
+
+@dataclass(frozen=True)
+class Line:
+    """An alert whose threshold a panel draws, and the factor from the threshold's unit to the panel's."""
+
+    spec: AlertSpec
+    scale: float = 1.0
+
+
+def alert_lines(stack: Stack, *lines: Line) -> list[style.Json]:
+    """Threshold steps at each enabled alert's threshold, coloured by the alert's severity in this stack."""
+    values = []
+    for line in lines:
+        alert = stack.alert(line.spec.name)
+        if alert.enabled and alert.threshold is not None:
+            values.append((round(alert.threshold * line.scale, 9), _COLOR[alert.severity]))
+    return style.steps(style.GREEN, values)
+
+
+def runbook_links(stack: Stack, *lines: Line) -> list[style.Json]:
+    """Panel links to the runbooks of the enabled alerts a panel draws."""
+    links = []
+    for line in lines:
+        alert = stack.alert(line.spec.name)
+        if alert.enabled:
+            links.append(
+                {"targetBlank": True, "title": f"Runbook: {alert.name}", "url": runbook_url(stack, alert)}
+            )
+    return links
