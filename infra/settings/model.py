@@ -152,10 +152,13 @@ class Drift(Section):
 
     schedule: str = Field("0 3 * * 1", description="Cron schedule (Kubernetes CronJob syntax).")
     window: PromDuration = Field("7d", description="Production window compared with the reference.")
-    p_value: float = Field(0.05, gt=0, lt=1, description="A feature drifts when its KS p-value is below this.")
+    p_value: float = Field(
+        0.05, gt=0, lt=1, description="A feature drifts when its KS p-value is below this."
+    )
     important_features: PositiveInt = Field(10, description="Top-N features by model importance to test.")
     sample_size: PositiveInt = Field(
-        5000, description="Rows sampled from each side before KS tests, so tiny shifts on huge windows don't flag."
+        5000,
+        description="Rows sampled from each side before KS tests, so tiny shifts on huge windows don't flag.",
     )
 
 
