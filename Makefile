@@ -25,10 +25,21 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-# The main job: render every stack and check it with promtool and amtool.
+# The main job: render and check every stack, build the model, start the local stack with prod's rules and
+# routing (fast timings), drive normal, erroneous and drifted traffic, run a drift job, draw the dashboards
+# and print where each alert was routed. The stack keeps running until `.venv/bin/vigie local down`.
 demo: setup
 	$(BIN)/vigie render --all
 	$(BIN)/vigie check --all
+	$(BIN)/vigie local down
+	$(BIN)/vigie model train --stack prod
+	$(BIN)/vigie local up --stack prod --fast
+	$(BIN)/vigie local traffic --mode normal --seconds 30
+	$(BIN)/vigie local traffic --mode errors --seconds 40
+	$(BIN)/vigie local traffic --mode drifted --seconds 40
+	$(BIN)/vigie local drift
+	$(BIN)/vigie local snapshot
+	$(BIN)/vigie local summary --wait-for ApiErrorRateCritical DataDriftDetected
 
 lint: setup
 	$(BIN)/ruff check .
@@ -39,6 +50,14 @@ lint: setup
 test: lint
 	$(BIN)/vigie render --all --check
 	$(BIN)/pytest
+
+# Speed and memory goals, each measured against its baseline in the same run (never in timed tests).
+bench: setup
+	@command -v wrk >/dev/null || ($(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends wrk)
+	$(BIN)/python bench/serving_benchmark.py
+	$(BIN)/python bench/drift_benchmark.py
+	$(BIN)/python bench/drift_sample_size.py --repeats 200
 
 clean:
 	rm -rf run .pytest_cache .mypy_cache .ruff_cache

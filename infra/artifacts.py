@@ -8,8 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from dashboards_src.build import dashboards
-from infra.labels import common_labels
-from infra.serialize import to_json, to_yaml
+from infra.manifests.concerns import for_review
+from infra.manifests.selectors import monitored_labels
+from infra.serialize import to_json, to_yaml, to_yaml_documents
 from infra.settings import Stack
 from rules_src.alertmanager import alertmanager_config
 from rules_src.alerts_doc import alerts_doc
@@ -23,6 +24,8 @@ ALERTMANAGER_FILE = "alertmanager.yaml"
 ALERTS_DOC_FILE = "ALERTS.md"
 PROMETHEUS_RULE_NAME = "vigie-rules"
 DASHBOARDS_DIR = "dashboards"
+MANIFESTS_DIR = "manifests"
+RELEASES_DIR = f"{MANIFESTS_DIR}/releases"
 
 
 def source_of(stack: Stack) -> str:
@@ -37,10 +40,22 @@ def prometheus_rule(stack: Stack) -> dict[str, Any]:
         "metadata": {
             "name": PROMETHEUS_RULE_NAME,
             "namespace": stack.settings.monitoring.namespace,
-            "labels": common_labels(stack.name, "rules"),
+            "labels": monitored_labels(stack.name, "rules"),
         },
         "spec": {"groups": rule_groups(stack)},
     }
+
+
+def manifest_files(stack: Stack) -> dict[str, str]:
+    """Every object the Pulumi program declares, one file per concern, and each Helm release with its values;
+    secrets redacted."""
+    source = source_of(stack)
+    files: dict[str, str] = {}
+    for stem, bundle in for_review(stack).items():
+        files[f"{MANIFESTS_DIR}/{stem}.yaml"] = to_yaml_documents(bundle.manifests(), source)
+        for release in bundle.releases:
+            files[f"{RELEASES_DIR}/{release.chart}.yaml"] = to_yaml(release.as_document(), source)
+    return files
 
 
 def render_stack(stack: Stack) -> dict[str, str]:
@@ -52,6 +67,7 @@ def render_stack(stack: Stack) -> dict[str, str]:
         ALERTMANAGER_FILE: to_yaml(alertmanager_config(stack), source),
         ALERTS_DOC_FILE: alerts_doc(stack, source),
         **{f"{DASHBOARDS_DIR}/{uid}.json": to_json(data) for uid, data in dashboards(stack).items()},
+        **manifest_files(stack),
     }
     empty = sorted(name for name, text in files.items() if not text.strip())
     if empty:

@@ -10,8 +10,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from infra.cli import check, render
+from drift_jobs import cli as drift
+from infra.cli import check, local, render
 from infra.errors import UserError
+from serving import cli as serving_cli
 
 EXIT_USER_ERROR = 2
 
@@ -23,7 +25,7 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--project-dir", type=Path, default=Path.cwd(),
                      help="the Vigie project (holding Pulumi.<stack>.yaml); default: the current directory")  # fmt: skip
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (render, check):
+    for module in (render, check, serving_cli, drift, local):
         module.register(commands)
     return top
 

@@ -25,6 +25,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def check_port_free(port: int, what: str) -> None:
+    """UserError naming `what` when `port` is taken on loopback (TIME_WAIT is no conflict, as for servers)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((LOOPBACK, port))
+        except OSError:
+            raise UserError(f"{what} {port}: the port is in use on {LOOPBACK}; choose another") from None
+
+
+def answers(url: str, timeout: float = 2.0) -> bool:
+    """True when GET `url` answers 200."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
 @dataclass(frozen=True)
 class Running:
     name: str
@@ -43,12 +62,8 @@ def start(name: str, argv: list[str], log: Path, ready_url: str, timeout: float 
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise UserError(f"{name} exited with status {proc.returncode} at start; see {log}")
-        try:
-            with urllib.request.urlopen(ready_url, timeout=2) as response:
-                if response.status == 200:
-                    return Running(name, proc.pid, ready_url.rsplit("/-/", 1)[0], log)
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
+        if answers(ready_url):
+            return Running(name, proc.pid, ready_url.rsplit("/-/", 1)[0], log)
         time.sleep(0.2)
     stop(proc.pid)
     raise UserError(f"{name} was not ready after {timeout:g}s; see {log}")
@@ -62,17 +77,17 @@ def stop(pid: int, grace: float = 10.0) -> None:
         return
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
-        if not _alive(pid):
+        if not alive(pid):
             return
         time.sleep(0.1)
     try:
         os.killpg(pid, signal.SIGKILL)
     except ProcessLookupError:
         return
-    _alive(pid)
+    alive(pid)
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     """True while `pid` runs; reaps it when it is our exited child."""
     try:
         done, _ = os.waitpid(pid, os.WNOHANG)

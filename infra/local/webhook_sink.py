@@ -14,6 +14,19 @@ from typing import Any
 from infra.local.process import LOOPBACK
 
 
+def receiver_url(port: int, receiver: str) -> str:
+    return f"http://{LOOPBACK}:{port}/{receiver}"
+
+
+def read_notifications(path: Path) -> list[dict[str, Any]]:
+    """The notifications recorded in one receiver's file, oldest first."""
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.is_file() else []
+
+
+def alertnames(notifications: list[dict[str, Any]]) -> set[str]:
+    return {alert["labels"]["alertname"] for n in notifications for alert in n["alerts"]}
+
+
 class WebhookSink:
     """Records notifications per receiver; usable in a thread (tests) or as its own process."""
 
@@ -25,16 +38,11 @@ class WebhookSink:
         self.port = int(self._server.server_address[1])
 
     def url(self, receiver: str) -> str:
-        return f"http://{LOOPBACK}:{self.port}/{receiver}"
-
-    def notifications(self, receiver: str) -> list[dict[str, Any]]:
-        path = self.folder / f"{receiver}.jsonl"
-        with self._lock:
-            lines = path.read_text().splitlines() if path.is_file() else []
-        return [json.loads(line) for line in lines]
+        return receiver_url(self.port, receiver)
 
     def alertnames(self, receiver: str) -> set[str]:
-        return {a["labels"]["alertname"] for n in self.notifications(receiver) for a in n["alerts"]}
+        with self._lock:
+            return alertnames(read_notifications(self.folder / f"{receiver}.jsonl"))
 
     def serve_in_thread(self) -> threading.Thread:
         thread = threading.Thread(target=self._server.serve_forever, name="webhook-sink", daemon=True)

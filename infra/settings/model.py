@@ -6,7 +6,20 @@ Secrets are never values here: a receiver names the secret config key that holds
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
+import re
+from typing import Annotated, Literal
+
+import fsspec
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from infra.settings.types import K8sName, PositiveInt, PromDuration, SecretKey
@@ -36,6 +49,44 @@ class Autoscaling(Section):
         return self
 
 
+class ReplicaResources(Section):
+    """What one scoring replica reserves from Ray (and, on Kubernetes, from its pod)."""
+
+    cpus: float = Field(1.0, gt=0, description="Ray CPUs per replica (num_cpus).")
+    memory: str = Field(
+        "1Gi",
+        pattern=r"^[1-9][0-9]*(Mi|Gi)$",
+        description="Memory per replica, in Mi or Gi (e.g. 512Mi, 2Gi).",
+    )
+
+
+class Batching(Section):
+    """Ray Serve's @serve.batch in the model path: concurrent requests are scored in one model call."""
+
+    max_batch_size: PositiveInt = Field(16, description="Most applications scored in one model call.")
+    batch_wait_timeout: PromDuration = Field(
+        "5ms", description="Longest a request waits for a batch to fill (e.g. 2ms, 10ms)."
+    )
+
+
+class PredictionLog(Section):
+    """Where every scored application is appended (Parquet, partitioned by date) for the drift job."""
+
+    uri: str = Field(
+        "run/predictions",
+        min_length=1,
+        description="A folder (relative paths are under the project) or an fsspec URI such as "
+        "s3://bucket/prefix; the drift job reads the same.",
+    )
+    flush_rows: PositiveInt = Field(1000, description="Write a Parquet part once this many records wait.")
+    flush_interval: PromDuration = Field("10s", description="Write waiting records at least this often.")
+
+    @field_validator("uri")
+    @classmethod
+    def _known_protocol(cls, uri: str) -> str:
+        return _check_fsspec_uri(uri)
+
+
 class Serving(Section):
     """The Ray Serve scoring service."""
 
@@ -43,6 +94,33 @@ class Serving(Section):
     application: str = Field("scoring", min_length=1, description="Serve application name (metric label).")
     max_ongoing_requests: PositiveInt = Field(64, description="Per-replica cap; high enough for batches.")
     autoscaling: Autoscaling = Field(default_factory=Autoscaling)
+    resources: ReplicaResources = Field(default_factory=ReplicaResources)
+    batching: Batching = Field(default_factory=Batching)
+    prediction_log: PredictionLog = Field(default_factory=PredictionLog)
+    graceful_shutdown_timeout: PromDuration = Field(
+        "30s", description="How long a stopping replica may take to finish its requests and flush its log."
+    )
+    ingress: Literal["proxy", "direct"] = Field(
+        "proxy",
+        description="proxy: Serve's HTTP proxy routes every request to a replica (one entry point, load "
+        "spread over replicas); direct: each replica serves HTTP itself (Serve's direct ingress, about ten "
+        "times less CPU per request here), so a load balancer must front the replicas (HAProxy ingress on "
+        "Kubernetes).",
+    )
+    access_log: bool = Field(
+        True,
+        description="Serve's access log, one line per request in the replica logs (metrics count requests "
+        "either way; off saves about 6 % of a replica's CPU per request).",
+    )
+
+    @model_validator(mode="after")
+    def _batch_fits(self) -> Serving:
+        if self.batching.max_batch_size > self.max_ongoing_requests:
+            raise ValueError(
+                f"batching.maxBatchSize ({self.batching.max_batch_size}) must be at most maxOngoingRequests "
+                f"({self.max_ongoing_requests}), or batches can never fill"
+            )
+        return self
 
 
 class Model(Section):
@@ -51,6 +129,25 @@ class Model(Section):
     version: str = Field(min_length=1, description="The model version this stack declares; others alert.")
     cost_false_negative: float = Field(10.0, gt=0, description="Business cost of accepting a defaulter.")
     cost_false_positive: float = Field(1.0, gt=0, description="Business cost of refusing a good applicant.")
+    artifact_uri: str = Field(
+        "run/model",
+        min_length=1,
+        description="The model artifact folder: relative paths are under the project, or an fsspec URI.",
+    )
+
+    @field_validator("artifact_uri")
+    @classmethod
+    def _known_protocol(cls, uri: str) -> str:
+        return _check_fsspec_uri(uri)
+
+
+def _check_fsspec_uri(uri: str) -> str:
+    protocol, sep, _ = uri.partition("://")
+    if sep and protocol not in fsspec.available_protocols():
+        raise ValueError(
+            f"unknown storage protocol {protocol!r} (examples: run/predictions, s3://bucket/prefix)"
+        )
+    return uri
 
 
 # --- monitoring -----------------------------------------------------------------------------------------------
@@ -148,17 +245,209 @@ class AlertOverride(Section):
 
 # --- drift ----------------------------------------------------------------------------------------------------
 class Drift(Section):
-    """The scheduled Evidently drift job."""
+    """The scheduled Evidently drift job. Its drift-share threshold is DataDriftDetected's (vigie:alerts)."""
 
     schedule: str = Field("0 3 * * 1", description="Cron schedule (Kubernetes CronJob syntax).")
     window: PromDuration = Field("7d", description="Production window compared with the reference.")
     p_value: float = Field(
-        0.05, gt=0, lt=1, description="A feature drifts when its KS p-value is below this."
+        0.05,
+        gt=0,
+        lt=1,
+        description="A feature drifts when its p-value is below this (KS for numbers, chi-square for categories).",
     )
-    important_features: PositiveInt = Field(10, description="Top-N features by model importance to test.")
+    important_features: PositiveInt = Field(
+        10,
+        description="The drift share is taken over the top N features by model importance (all are tested).",
+    )
     sample_size: PositiveInt = Field(
+        2000,
+        description="Rows drawn at random from each side before the tests, so that negligible shifts on big windows "
+        "do not flag (a value at least the window's row count tests every row). Measured with "
+        "bench/drift_sample_size.py (KS, p<0.05, mean shifts in standard deviations): 2000 rows flag a 0.2 sd shift "
+        "(Cohen's 'small' effect) 100 % of the time, 0.1 sd 79 %, a negligible 0.05 sd 25 %; 5000 rows flag 0.05 sd "
+        "62 %; every row of a 1,000,000-row window against 200,000 flags even 0.02 sd 100 %.",
+    )
+    report_rows: PositiveInt = Field(
         5000,
-        description="Rows sampled from each side before KS tests, so tiny shifts on huge windows don't flag.",
+        description="Most rows per side the Evidently HTML reports are drawn from; when sampleSize is at most "
+        "this, the reports show exactly the rows and p-values the metrics come from.",
+    )
+    reports_uri: str = Field(
+        "run/drift-reports",
+        min_length=1,
+        description="Where each run writes its reports, in <uri>/<stack>/<run>/: a folder (relative paths are "
+        "under the project) or an fsspec URI such as s3://bucket/drift.",
+    )
+
+    @field_validator("reports_uri")
+    @classmethod
+    def _known_protocol(cls, uri: str) -> str:
+        return _check_fsspec_uri(uri)
+
+
+# --- platform -------------------------------------------------------------------------------------------------
+_CPU_RE = re.compile(r"^([1-9][0-9]*m|[0-9]+(\.[0-9]+)?)$")
+_SIZE_RE = re.compile(r"^[1-9][0-9]*(Mi|Gi)$")
+_IMAGE_RE = re.compile(r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_VERSION_RE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
+_SIZE_UNITS = {"Mi": 2**20, "Gi": 2**30}
+RAY_OBJECT_STORE_SHARE = 0.3
+"""Ray's default share of a node's memory kept for its object store (DEFAULT_OBJECT_STORE_MEMORY_PROPORTION)."""
+
+
+def cpu_cores(quantity: str) -> float:
+    """A Kubernetes CPU quantity ("500m", "2", "1.5") in cores."""
+    return int(quantity[:-1]) / 1000 if quantity.endswith("m") else float(quantity)
+
+
+def size_bytes(quantity: str) -> int:
+    """A size in Mi or Gi, in bytes."""
+    return int(quantity[:-2]) * _SIZE_UNITS[quantity[-2:]]
+
+
+def _check_cpu(text: str) -> str:
+    if not _CPU_RE.match(text) or cpu_cores(text) <= 0:
+        raise ValueError(f"{text!r} is not a CPU quantity above zero (examples: 500m, 1, 1.5)")
+    return text
+
+
+def _check_size(text: str) -> str:
+    if not _SIZE_RE.match(text):
+        raise ValueError(f"{text!r} is not a size in Mi or Gi (examples: 512Mi, 50Gi)")
+    return text
+
+
+def _check_image(text: str) -> str:
+    if not _IMAGE_RE.match(text):
+        raise ValueError(
+            f"{text!r} is not an image with a tag (example: quay.io/prometheus/pushgateway:v1.11.1)"
+        )
+    if text.endswith(":latest"):
+        raise ValueError(
+            f"{text!r}: `latest` is not a pinned tag; name a version (example: …/pushgateway:v1.11.1)"
+        )
+    return text
+
+
+def _check_version(text: str) -> str:
+    if not _VERSION_RE.match(text):
+        raise ValueError(f"{text!r} is not an exact chart version (example: 88.5.3)")
+    return text
+
+
+CpuQuantity = Annotated[str, AfterValidator(_check_cpu)]
+Size = Annotated[str, AfterValidator(_check_size)]
+ImageRef = Annotated[str, AfterValidator(_check_image)]
+ChartVersion = Annotated[str, AfterValidator(_check_version)]
+
+
+class Compute(Section):
+    """A container's CPU and memory; requests equal limits, so the pod is Guaranteed and Ray sees its size."""
+
+    cpu: CpuQuantity = Field(description="CPU cores, e.g. 500m, 1, 1.5.")
+    memory: Size = Field(description="Memory in Mi or Gi, e.g. 512Mi, 4Gi.")
+
+
+class ChartVersions(Section):
+    """The exact Helm chart versions installed."""
+
+    kube_prometheus_stack: ChartVersion = "88.5.3"
+    kuberay_operator: ChartVersion = "1.7.0"
+
+
+class ChartRepositories(Section):
+    """Where the charts come from (helm repository URLs); point them at a mirror if the cluster needs one."""
+
+    kube_prometheus_stack: HttpUrl = HttpUrl("https://prometheus-community.github.io/helm-charts")
+    kuberay_operator: HttpUrl = HttpUrl("https://ray-project.github.io/kuberay-helm/")
+
+
+class Images(Section):
+    """Container images, pinned by tag."""
+
+    vigie: ImageRef = Field(
+        "registry.scoring.internal/vigie:0.1.0",
+        description="This project installed on rayproject/ray (the Ray of rayVersion): it holds the scoring app's "
+        "import path and the `vigie drift run` command.",
+    )
+    pushgateway: ImageRef = "quay.io/prometheus/pushgateway:v1.11.1"
+
+
+class PrometheusPlatform(Section):
+    storage_class: K8sName | None = Field(
+        None, description="StorageClass of the TSDB volume; none: the cluster's default."
+    )
+    storage_size: Size = Field("50Gi", description="TSDB volume size; keep above what the retention needs.")
+    resources: Compute = Compute(cpu="1", memory="4Gi")
+
+
+class IngressPeer(Section):
+    """The ingress controller's pods: the only callers of the scoring API besides Prometheus (metrics)."""
+
+    namespace: K8sName = "ingress-nginx"
+    pod_labels: dict[str, str] = Field(
+        default_factory=lambda: {"app.kubernetes.io/name": "ingress-nginx"}, min_length=1
+    )
+
+
+class ScoringPlatform(Section):
+    """The RayService's pods. Each worker pod hosts one Serve replica; the head hosts none."""
+
+    head: Compute = Compute(cpu="1", memory="4Gi")
+    worker: Compute = Compute(cpu="1", memory="2Gi")
+    autoscaler: Compute = Field(
+        Compute(cpu="500m", memory="512Mi"), description="The Ray autoscaler sidecar."
+    )
+    idle_timeout: PromDuration = Field("1m", description="A worker pod idle this long is removed.")
+    ingress: IngressPeer = Field(default_factory=IngressPeer)
+
+
+class PushgatewayPlatform(Section):
+    """The Pushgateway keeps the drift job's last results on a volume, so a restart does not lose a week's run."""
+
+    resources: Compute = Compute(cpu="100m", memory="128Mi")
+    storage_class: K8sName | None = Field(None, description="StorageClass of its volume; none: the default.")
+    storage_size: Size = Field("1Gi", description="Volume size.")
+
+
+class DriftJobPlatform(Section):
+    """The drift CronJob's pods (its schedule and analysis settings are vigie:drift)."""
+
+    resources: Compute = Compute(cpu="1", memory="4Gi")
+    backoff_limit: int = Field(2, ge=0, le=10, description="Retries of a failed run before the Job fails.")
+    active_deadline: PromDuration = Field("2h", description="A run still going after this is killed.")
+    history_limit: int = Field(3, ge=1, le=20, description="Finished Jobs kept, successful and failed each.")
+
+
+class DataVolume(Section):
+    """The ReadWriteMany volume holding the relative URIs (model, prediction log, drift reports) in the cluster."""
+
+    storage_class: K8sName | None = Field(
+        None, description="An RWX-capable StorageClass (NFS, EFS, CephFS…)."
+    )
+    size: Size = Field("20Gi", description="Volume size.")
+
+
+class Platform(Section):
+    """What the Pulumi program deploys and how big: pinned charts and images, sizes, placement."""
+
+    chart_versions: ChartVersions = Field(default_factory=ChartVersions)
+    chart_repositories: ChartRepositories = Field(default_factory=ChartRepositories)
+    images: Images = Field(default_factory=Images)
+    ray_version: ChartVersion = Field("2.60.0", description="The Ray version inside the vigie image.")
+    kuberay_namespace: K8sName = Field("kuberay", description="Namespace of the KubeRay operator.")
+    prometheus: PrometheusPlatform = Field(default_factory=PrometheusPlatform)
+    alertmanager: Compute = Compute(cpu="100m", memory="256Mi")
+    grafana: Compute = Compute(cpu="250m", memory="512Mi")
+    kuberay_operator: Compute = Compute(cpu="100m", memory="512Mi")
+    pushgateway: PushgatewayPlatform = Field(default_factory=PushgatewayPlatform)
+    scoring: ScoringPlatform = Field(default_factory=ScoringPlatform)
+    drift_job: DriftJobPlatform = Field(default_factory=DriftJobPlatform)
+    data_volume: DataVolume = Field(default_factory=DataVolume)
+    storage_credentials_secret: K8sName | None = Field(
+        None,
+        description="An existing Secret in the scoring namespace whose keys become environment variables of the "
+        "scoring and drift pods (e.g. AWS_ACCESS_KEY_ID for s3:// URIs). Referenced, never read.",
     )
 
 
@@ -171,3 +460,43 @@ class StackSettings(Section):
     alerting: Alerting
     alerts: dict[str, AlertOverride] = Field(default_factory=dict)
     drift: Drift = Field(default_factory=Drift)
+    platform: Platform = Field(default_factory=Platform, validate_default=True)
+
+    @field_validator("platform")
+    @classmethod
+    def _worker_holds_a_replica(cls, platform: Platform, info: ValidationInfo) -> Platform:
+        serving = info.data.get("serving")
+        if serving is None:
+            return platform
+        worker, replica = platform.scoring.worker, serving.resources
+        if cpu_cores(worker.cpu) < replica.cpus:
+            raise ValueError(
+                f"scoring.worker.cpu ({worker.cpu}) must be at least vigie:serving.resources.cpus ({replica.cpus:g}): "
+                "each worker pod hosts one Serve replica"
+            )
+        usable = size_bytes(worker.memory) * (1 - RAY_OBJECT_STORE_SHARE)
+        if usable < size_bytes(replica.memory):
+            raise ValueError(
+                f"scoring.worker.memory ({worker.memory}) leaves {usable / 2**20:.0f}Mi to Ray tasks after its "
+                f"object store ({RAY_OBJECT_STORE_SHARE:.0%}), less than vigie:serving.resources.memory "
+                f"({replica.memory}); raise it"
+            )
+        return platform
+
+    @field_validator("platform")
+    @classmethod
+    def _namespaces_differ(cls, platform: Platform, info: ValidationInfo) -> Platform:
+        serving, monitoring = info.data.get("serving"), info.data.get("monitoring")
+        if serving is None or monitoring is None:
+            return platform
+        if serving.namespace == monitoring.namespace:
+            raise ValueError(
+                f"vigie:serving.namespace and vigie:monitoring.namespace are both {serving.namespace!r}: the scoring "
+                "namespace enforces the restricted Pod Security level, which the monitoring stack cannot meet"
+            )
+        if platform.kuberay_namespace in (serving.namespace, monitoring.namespace):
+            raise ValueError(
+                f"kuberayNamespace ({platform.kuberay_namespace}) must differ from vigie:serving.namespace and "
+                "vigie:monitoring.namespace"
+            )
+        return platform

@@ -9,6 +9,7 @@ from functools import cache
 from typing import Any
 
 from dashboards_src import uids
+from dashboards_src.variables import panels
 from infra.artifacts import render_stack
 from infra.settings import Stack, load_stack, stack_names
 from tests.conftest import PROJECT_DIR
@@ -17,9 +18,6 @@ STACKS = tuple(stack_names(PROJECT_DIR))
 UIDS = (uids.OPERATIONS, uids.MODEL_BUSINESS, uids.DRIFT)
 STACK_DASHBOARDS = [(stack, uid) for stack in STACKS for uid in UIDS]
 
-GRAFANA_GLOBALS = {"__rate_interval": "1m", "__range": "1h", "__interval": "30s"}
-"""Grafana's built-in variables, with values such as Grafana substitutes before a query reaches Prometheus."""
-_VARIABLE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
 _LABEL_VALUES = re.compile(r"^label_values\((?P<selector>.+),\s*(?P<label>\w+)\)$", re.DOTALL)
 
 
@@ -42,15 +40,6 @@ def dashboard(stack_name: str, uid: str) -> dict[str, Any]:
     return json.loads(rendered(stack_name)[dashboard_path(uid)])  # type: ignore[no-any-return]
 
 
-def panels(board: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every panel that shows data: rows are only headers (and hold their panels when collapsed)."""
-    for panel in board["panels"]:
-        if panel["type"] == "row":
-            yield from panel.get("panels", [])
-        else:
-            yield panel
-
-
 def targets(board: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
     for panel in panels(board):
         for target in panel["targets"]:
@@ -59,14 +48,6 @@ def targets(board: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, A
 
 def variables(board: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {variable["name"]: variable for variable in board["templating"]["list"]}
-
-
-def substitute(expr: str, board: dict[str, Any]) -> str:
-    """The expression with the dashboard's variables at their current values and Grafana's globals set;
-    KeyError on a variable the dashboard does not define."""
-    values = {name: variable["current"]["value"] for name, variable in variables(board).items()}
-    values |= GRAFANA_GLOBALS
-    return _VARIABLE.sub(lambda m: values[m.group(1) or m.group(2)], expr)
 
 
 def label_values_query(query: str) -> tuple[str, str]:

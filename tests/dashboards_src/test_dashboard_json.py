@@ -11,6 +11,7 @@ import pytest
 
 from dashboards_src import uids
 from dashboards_src.build import dashboards
+from dashboards_src.variables import panels
 from infra.artifacts import render_stack
 from infra.serialize import to_json
 from tests.dashboards_src.grafana_json import (
@@ -19,7 +20,6 @@ from tests.dashboards_src.grafana_json import (
     UIDS,
     dashboard,
     dashboard_path,
-    panels,
     rendered,
     stack,
     targets,

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dashboards_src.variables import substitute
 from rules_src.rule_groups import rule_groups
 from serving import contract as c
 from tests.dashboards_src.grafana_json import (
@@ -21,7 +22,6 @@ from tests.dashboards_src.grafana_json import (
     label_values_query,
     query_variables,
     stack,
-    substitute,
     targets,
 )
 from tests.dashboards_src.promql_names import metric_names

@@ -48,7 +48,7 @@ def test_one_threshold_edit_changes_only_the_lines_that_express_it(project: Path
     after = {p.relative_to(generated).as_posix(): p.read_text() for p in generated.rglob("*") if p.is_file()}
     changed = {name for name in before if before[name] != after[name]}
     expected = {"prod/ALERTS.md", "prod/prometheus-rule.yaml", "prod/rules.test.yaml", "prod/rules.yaml",
-                "prod/dashboards/vigie-operations.json"}  # fmt: skip
+                "prod/dashboards/vigie-operations.json", "prod/manifests/dashboards.yaml", "prod/manifests/drift.yaml"}  # fmt: skip
     assert changed == {name for name in expected if name in before} and set(after) == set(before)
     for name in (
         "prod/rules.yaml",

@@ -16,7 +16,7 @@ CANARY = "https://hooks.slack.com/services/T000/B000/CANARY-SECRET"
 # (case, config key, dotted path inside it, new value or ... to delete, expected message after "Pulumi.prod.yaml: ")
 EDITS: list[tuple[str, str, str, Any, str]] = [
     ("unknown key", "vigie:monitorng", "", {"retention": "3d"},
-     "vigie:monitorng: unknown key (known keys: alerting, alerts, drift, model, monitoring, serving)"),
+     "vigie:monitorng: unknown key (known keys: alerting, alerts, drift, model, monitoring, platform, serving)"),
     ("unknown nested key", "vigie:serving", "autoscaling.maxReplica", 3,
      "vigie:serving.autoscaling.maxReplica: unknown key (known keys here: downscaleDelay, maxReplicas, "
      "minReplicas, targetOngoingRequests, upscaleDelay)"),

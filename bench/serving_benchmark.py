@@ -1,0 +1,344 @@
+"""Load benchmark of the scoring service: the Ray Serve app against a bare FastAPI + uvicorn app serving the
+same model, routes, metrics and prediction log, in one run on this machine, each driven by wrk at a fixed
+concurrency for a fixed time. Prints req/s, p50/p95/p99, the Ray/bare ratio, 5xx, prediction-log completeness
+and the CPU each process spent per request; with --profile, where the proxy's and the replica's time goes.
+
+    .venv/bin/python bench/serving_benchmark.py [--duration 30] [--concurrency 32] [--variant NAME ...]
+        [--profile]
+
+Needs wrk (apt-get install -y wrk). Everything runs on 127.0.0.1 under run/bench-srv/, and every process it
+starts is stopped by PID.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow.dataset as ds
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from serving_load import CpuUse, Load, run_wrk, session_processes
+from serving_profile import Profile, read_profile, start_recording
+
+from infra.local.process import LOOPBACK, answers, free_port
+from serving.artifact_format import LABEL, PREDICTIONS_DIR, REQUEST_ID, SCORE
+from serving.local_service import LocalSpec, start, stop
+from serving.training import Costs, train, write_artifact
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "run" / "bench-srv"
+STACK = "dev"
+BODIES = 500
+WARMUP_S = 5.0
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way to run the Ray Serve app: replicas, batching, Serve's environment knobs."""
+
+    name: str
+    about: str
+    replicas: int = 1
+    max_batch_size: int = 16
+    batch_wait: str = "5ms"
+    ingress: str = "proxy"
+    access_log: bool = True
+    """vigie:serving.ingress: with "direct", wrk targets the replica's own HTTP port instead of the proxy."""
+    env: dict[str, str] = field(default_factory=dict)
+
+
+_SAME_LOOP = {"RAY_SERVE_RUN_USER_CODE_IN_SEPARATE_THREAD": "0", "RAY_SERVE_RUN_ROUTER_IN_SEPARATE_LOOP": "0"}
+
+VARIANTS = {
+    v.name: v
+    for v in (
+        Variant("default", "the stack's settings: 1 replica, @serve.batch 16 / 5ms"),
+        Variant("batch-1ms", "@serve.batch 16 / 1ms", batch_wait="1ms"),
+        Variant("batch-32-10ms", "@serve.batch 32 / 10ms", max_batch_size=32, batch_wait="10ms"),
+        Variant("2-replicas", "2 replicas, @serve.batch 16 / 5ms", replicas=2),
+        Variant(
+            "same-loop",
+            "user code and router on the main event loop (RAY_SERVE_RUN_*_IN_SEPARATE_*=0)",
+            env=_SAME_LOOP,
+        ),
+        Variant(
+            "grpc-handles",
+            "proxy-to-replica calls over gRPC (RAY_SERVE_PROXY_USE_GRPC=1)",
+            env={"RAY_SERVE_PROXY_USE_GRPC": "1"},
+        ),
+        Variant(
+            "throughput",
+            "RAY_SERVE_THROUGHPUT_OPTIMIZED=1 without direct ingress (keeps the proxy)",
+            env={"RAY_SERVE_THROUGHPUT_OPTIMIZED": "1", "RAY_SERVE_ENABLE_DIRECT_INGRESS": "0"},
+        ),
+        Variant(
+            "direct",
+            "ingress: direct, Serve's throughput preset (the replica serves HTTP, no proxy hop)",
+            ingress="direct",
+        ),
+        Variant(
+            "direct-quiet",
+            "ingress: direct, no access log (accessLog: false)",
+            ingress="direct",
+            access_log=False,
+        ),
+        Variant(
+            "direct-plain",
+            "ingress: direct without the preset's other knobs",
+            ingress="direct",
+            env={"RAY_SERVE_THROUGHPUT_OPTIMIZED": "0", "RAY_SERVE_ENABLE_DIRECT_INGRESS": "1"},
+        ),
+        Variant(
+            "direct-2-replicas",
+            "ingress: direct, 2 replicas (wrk reaches the first one only)",
+            ingress="direct",
+            replicas=2,
+        ),
+    )
+}
+DEFAULT_VARIANTS = ("default", "direct", "direct-quiet")
+
+
+@dataclass(frozen=True)
+class LogCheck:
+    """The prediction log against the request ids wrk saw answered 200 (warm-up and measurement)."""
+
+    answered: int
+    missing: int
+    """Answered but not in the log: lost records."""
+    duplicates: int
+    extra: int
+    """Logged but never seen answered: requests still in flight when wrk stopped (at most its connections)."""
+
+    def text(self) -> str:
+        verdict = "complete" if self.missing == 0 and self.duplicates == 0 else "INCOMPLETE"
+        counts = f"{self.answered - self.missing}/{self.answered}"
+        return f"{verdict}: {counts} ({self.duplicates} dup, {self.extra} in flight)"
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    load: Load
+    cpu: CpuUse
+    log: LogCheck
+
+
+def prepare() -> tuple[Path, Path]:
+    """A fresh work folder with the model artifact and the request bodies wrk sends."""
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+    trained = train("bench", Costs(10.0, 1.0))
+    write_artifact(trained, str(WORK / "model"))
+    features = trained.reference.drop(columns=[SCORE, LABEL]).head(BODIES)
+    bodies = WORK / "bodies.jsonl"
+    bodies.write_text("".join(json.dumps(row) + "\n" for row in features.to_dict(orient="records")))
+    return WORK / "model", bodies
+
+
+def check_log(log_dir: Path, answered_files: list[Path]) -> LogCheck:
+    folder = log_dir / PREDICTIONS_DIR
+    logged: list[str] = []
+    if folder.is_dir():
+        table = ds.dataset(folder, format="parquet", partitioning="hive").to_table(columns=[REQUEST_ID])
+        logged = table.column(REQUEST_ID).to_pylist()
+    answered = {line for path in answered_files for line in path.read_text().split()}
+    unique = set(logged)
+    return LogCheck(len(answered), len(answered - unique), len(logged) - len(unique), len(unique - answered))
+
+
+def _measure(
+    url: str, bodies: Path, args: argparse.Namespace, session: int, tag: str
+) -> tuple[Load, CpuUse, list[Path]]:
+    ids = [WORK / f"{tag}-warmup.ids", WORK / f"{tag}-measured.ids"]
+    run_wrk(url, bodies, args.concurrency, WARMUP_S, session, ids[0])
+    load, cpu = run_wrk(url, bodies, args.concurrency, args.duration, session, ids[1])
+    return load, cpu, ids
+
+
+@contextmanager
+def bare_server(model: Path, log_dir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = free_port()
+    with (WORK / "bare.log").open("ab") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                str(Path(__file__).with_name("serving_bare_app.py")),
+                "--artifact",
+                str(model),
+                "--log",
+                str(log_dir),
+                "--port",
+                str(port),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not answers(f"http://{LOOPBACK}:{port}/readyz"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the bare app did not start; see {WORK / 'bare.log'}")
+            time.sleep(0.3)
+        yield f"http://{LOOPBACK}:{port}/predict", process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+
+
+def run_bare(model: Path, bodies: Path, args: argparse.Namespace) -> Result:
+    log_dir = WORK / "bare-log"
+    with bare_server(model, log_dir) as (url, process):
+        load, cpu, ids = _measure(url, bodies, args, process.pid, "bare")
+    return Result("bare FastAPI + uvicorn", load, cpu, check_log(log_dir, ids))
+
+
+def _variant_project(variant: Variant, model: Path) -> Path:
+    """A project folder whose dev stack is the real one with the variant's serving settings."""
+    project = WORK / variant.name
+    shutil.rmtree(project, ignore_errors=True)  # a profiling run follows the measured one
+    project.mkdir()
+    document = yaml.safe_load((ROOT / f"Pulumi.{STACK}.yaml").read_text())
+    config = document["config"]
+    config["vigie:model"]["artifactUri"] = str(model)
+    serving = config["vigie:serving"]
+    serving["autoscaling"].update(minReplicas=variant.replicas, maxReplicas=variant.replicas)
+    serving["batching"] = {"maxBatchSize": variant.max_batch_size, "batchWaitTimeout": variant.batch_wait}
+    serving["maxOngoingRequests"] = max(serving.get("maxOngoingRequests", 64), 64)
+    serving["predictionLog"] = {"uri": "predictions"}
+    serving["ingress"] = variant.ingress
+    serving["accessLog"] = variant.access_log
+    (project / f"Pulumi.{STACK}.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
+    return project
+
+
+@contextmanager
+def ray_server(variant: Variant, model: Path) -> Iterator[tuple[str, int, Path]]:
+    project = _variant_project(variant, model)
+    run_dir = WORK / f"ray-{list(VARIANTS).index(variant.name)}"  # short: Ray's socket paths live under it
+    spec = LocalSpec(
+        project_dir=str(project),
+        stack=STACK,
+        run_dir=str(run_dir),
+        port=free_port(),
+        metrics_port=free_port(),
+        env=variant.env,
+    )
+    state = start(spec)
+    try:
+        yield f"{state.url}/predict", state.pid, project / "predictions"
+    finally:
+        stop(Path(spec.run_dir))
+
+
+def run_ray(variant: Variant, model: Path, bodies: Path, args: argparse.Namespace) -> Result:
+    with ray_server(variant, model) as (url, session, log_dir):
+        load, cpu, ids = _measure(url, bodies, args, session, variant.name)
+    return Result(f"Ray Serve: {variant.name}", load, cpu, check_log(log_dir, ids))
+
+
+def profile_ray(variant: Variant, model: Path, bodies: Path, args: argparse.Namespace) -> list[Profile]:
+    """A separate run under py-spy (sampling perturbs timings): the buckets of the proxy and the replica."""
+    with ray_server(variant, model) as (url, session, _):
+        run_wrk(url, bodies, args.concurrency, WARMUP_S, session, WORK / "profile-warmup.ids")
+        targets = {
+            pid: name
+            for pid, name in session_processes(session).items()
+            if name in ("ProxyActor", "ServeReplica")
+        }
+        outputs = {pid: WORK / f"profile-{variant.name}-{name}.txt" for pid, name in targets.items()}
+        recorders = [start_recording(pid, args.duration - 2, out) for pid, out in outputs.items()]
+        run_wrk(url, bodies, args.concurrency, args.duration, session, WORK / "profile.ids")
+        for recorder in recorders:
+            recorder.wait(timeout=60)
+    return [
+        read_profile(f"{variant.name}: {targets[pid]}", out) for pid, out in outputs.items() if out.is_file()
+    ]
+
+
+def _row(result: Result, bare: Result) -> str:
+    load = result.load
+    return (
+        f"{result.name:<28} {load.rate:8.1f} {load.p50_ms:7.1f} {load.p95_ms:7.1f} {load.p99_ms:7.1f} "
+        f"{load.rate / bare.load.rate:6.2f} {load.server_errors:5d} {load.socket_errors:5d}  "
+        f"{result.log.text()}"
+    )
+
+
+def _cpu_lines(result: Result) -> list[str]:
+    requests = max(result.load.requests, 1)
+    ours = sum(result.cpu.by_process.values()) + result.cpu.wrk
+    parts = sorted(result.cpu.by_process.items(), key=lambda kv: -kv[1])
+    shown = ", ".join(f"{name} {1000 * seconds / requests:.2f}" for name, seconds in parts if seconds >= 0.05)
+    others = max(result.cpu.machine - ours, 0.0) / result.cpu.seconds
+    return [
+        f"  {result.name}: CPU ms/request: {shown}, wrk {1000 * result.cpu.wrk / requests:.2f}; "
+        f"machine busy {result.cpu.machine / result.cpu.seconds:.2f} cores, of which others {others:.2f}"
+    ]
+
+
+def report(results: list[Result], profiles: list[Profile], args: argparse.Namespace) -> None:
+    bare = results[0]
+    print(
+        f"\nconcurrency {args.concurrency}, {args.duration:g}s per server (after {WARMUP_S:g}s warm-up), "
+        f"POST /predict, one applicant per request"
+    )
+    print(
+        f"{'server':<28} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'ratio':>6} {'5xx':>5} "
+        f"{'sock':>5}  prediction log"
+    )
+    for result in results:
+        print(_row(result, bare))
+    print("\nCPU per request by process (ms; both cores of the machine are shared with other users):")
+    for result in results:
+        print("\n".join(_cpu_lines(result)))
+    for profile in profiles:
+        print(f"\nprofile of {profile.process} ({profile.samples} samples):")
+        for name, share in profile.shares():
+            print(f"  {share:6.1%}  {name}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--duration", type=float, default=30.0, help="measured seconds per server (default 30)"
+    )
+    parser.add_argument("--concurrency", type=int, default=32, help="open connections (default 32)")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        choices=sorted(VARIANTS),
+        help=f"Ray Serve variant to run (repeatable; default: {', '.join(DEFAULT_VARIANTS)})",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="profile the first variant with py-spy afterwards"
+    )
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("error: wrk is not installed (apt-get install -y wrk)", file=sys.stderr)
+        return 2
+    variants = [VARIANTS[name] for name in args.variant or DEFAULT_VARIANTS]
+    model, bodies = prepare()
+    results = [run_bare(model, bodies, args)]
+    results += [run_ray(variant, model, bodies, args) for variant in variants]
+    profiles = [p for v in variants for p in profile_ray(v, model, bodies, args)] if args.profile else []
+    report(results, profiles, args)
+    ok = all(r.log.missing == 0 and r.log.duplicates == 0 and r.load.server_errors == 0 for r in results)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

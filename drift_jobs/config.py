@@ -1,0 +1,93 @@
+"""One run's configuration: the stack's drift, model and serving settings, with the local run's overrides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from drift_jobs.errors import DriftJobError
+from drift_jobs.storage import resolve
+from infra.settings import Stack
+from infra.settings.model import Drift
+from rules_src.alerts import drift as drift_alerts
+from rules_src.durations import duration_seconds
+
+RUN_ID_FORMAT = "%Y%m%dT%H%M%SZ"
+
+
+@dataclass(frozen=True)
+class JobConfig:
+    """Everything a run needs, resolved once: nothing below reads settings or the command line."""
+
+    stack: str
+    model_uri: str
+    log_uri: str
+    reports_uri: str
+    pushgateway: str
+    window_end: datetime
+    drift: Drift
+    share_threshold: float
+    """DataDriftDetected's threshold: the run declares drift when the share is strictly above it."""
+    cost_false_negative: float
+    cost_false_positive: float
+
+    @property
+    def window(self) -> timedelta:
+        return timedelta(seconds=duration_seconds(self.drift.window))
+
+    @property
+    def window_start(self) -> datetime:
+        return self.window_end - self.window
+
+    @property
+    def run_id(self) -> str:
+        """The run's folder name: the window's end, so a rerun of one window replaces its reports."""
+        return self.window_end.strftime(RUN_ID_FORMAT)
+
+
+def job_config(
+    stack: Stack,
+    project_dir: Path,
+    pushgateway: str,
+    now: datetime,
+    log_uri: str | None = None,
+    model_uri: str | None = None,
+    reports_uri: str | None = None,
+) -> JobConfig:
+    """The stack's settings, each URI replaced by its override when given and resolved under the project."""
+    settings = stack.settings
+    threshold = stack.alert(drift_alerts.DATA_DRIFT.name).threshold
+    assert threshold is not None  # DataDriftDetected is a ratio alert: the catalog gives it a threshold
+    return JobConfig(
+        stack=stack.name,
+        model_uri=resolve(model_uri or settings.model.artifact_uri, project_dir),
+        log_uri=resolve(log_uri or settings.serving.prediction_log.uri, project_dir),
+        reports_uri=resolve(reports_uri or settings.drift.reports_uri, project_dir),
+        pushgateway=pushgateway,
+        window_end=now,
+        drift=settings.drift,
+        share_threshold=threshold,
+        cost_false_negative=settings.model.cost_false_negative,
+        cost_false_positive=settings.model.cost_false_positive,
+    )
+
+
+def parse_now(text: str | None) -> datetime:
+    """`--now` as an aware UTC datetime (ISO 8601 with a zone); the wall clock when not given."""
+    if text is None:
+        return datetime.now(UTC).replace(microsecond=0)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise DriftJobError(
+            f"--now: {text!r} is not an ISO 8601 time (example: 2026-11-26T03:00:00Z)"
+        ) from None
+    if moment.tzinfo is None:
+        raise DriftJobError(f"--now: {text!r} has no time zone; add one (example: 2026-11-26T03:00:00Z)")
+    return moment.astimezone(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """A UTC time as the reports and messages print it: 2026-11-26T03:00:00Z."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -1,0 +1,156 @@
+"""One drift run: read the reference and the window, run the three analyses, publish the reports, push the
+metrics. Any failure pushes the failed status where it can and reaches the operator as one line."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from drift_jobs.config import JobConfig
+from drift_jobs.data_drift import data_drift
+from drift_jobs.errors import DriftJobError, shown
+from drift_jobs.job_result import Analysis, Rows
+from drift_jobs.model_artifact import ModelArtifact, read_model_artifact
+from drift_jobs.performance import Performance, performance
+from drift_jobs.prediction_drift import prediction_drift
+from drift_jobs.prediction_log import Window, labelled, read_labels, read_window
+from drift_jobs.progress import Progress
+from drift_jobs.publish import publish
+from drift_jobs.push import push_failure, push_success
+from drift_jobs.reports import PERFORMANCE_REPORT, ReportRows, write_reports
+from drift_jobs.sampling import CURRENT_SEED, REFERENCE_SEED, sample_rows
+from drift_jobs.schema_checks import check_has_values
+from drift_jobs.storage import join
+from drift_jobs.summary import SUMMARY_FILE, summary_json
+from serving.artifact_format import REFERENCE_FILE, SCORE
+
+
+@dataclass(frozen=True)
+class Outcome:
+    analysis: Analysis
+    folder: str
+    """Where the reports were published."""
+
+
+def run(config: JobConfig, progress: Progress) -> Outcome:
+    with warnings.catch_warnings():
+        # scipy notes each time its exact KS p-value falls back to the asymptotic one (p-values near 0), in
+        # Evidently's tests as in ours: the value is right, and the notice would fill every run's log
+        warnings.filterwarnings("ignore", "ks_2samp: Exact calculation unsuccessful", RuntimeWarning)
+        try:
+            return _run(config, progress)
+        except Exception:
+            _push_failed_status(config, progress)
+            raise
+
+
+def _run(config: JobConfig, progress: Progress) -> Outcome:
+    analysis, report_rows = analyse(config, progress)
+    with progress.stage("writing the reports"), tempfile.TemporaryDirectory(prefix="vigie-drift-") as staged:
+        folder = Path(staged)
+        reports = write_reports(folder, report_rows, analysis.metadata, analysis.data)
+        if analysis.performance is not None and PERFORMANCE_REPORT not in reports:
+            progress.log("the labelled rows hold one class only: no performance report")
+        (folder / SUMMARY_FILE).write_text(summary_json(config, analysis, [*reports, SUMMARY_FILE]))
+        published = publish(folder, config.reports_uri, config.stack, config.run_id)
+    with progress.stage("pushing the metrics"):
+        push_success(config.pushgateway, config.stack, analysis, ended_at=time.time())
+    return Outcome(analysis, published)
+
+
+def analyse(config: JobConfig, progress: Progress) -> tuple[Analysis, ReportRows]:
+    """The three analyses, and the rows the reports draw from; the whole window is released on return."""
+    drift = config.drift
+    with progress.stage("reading the model artifact"):
+        artifact = read_model_artifact(config.model_uri)
+    with progress.stage("reading the labels"):
+        labels = read_labels(config.log_uri)
+    window = Window(config.window_start, config.window_end)
+    with progress.stage(f"reading the prediction log, window {window}"):
+        current = read_window(
+            config.log_uri, window, artifact.metadata.features, request_ids=labels is not None
+        )
+    progress.log(f"{current.num_rows:,} rows in the window, {artifact.reference.num_rows:,} in the reference")
+    features = [f.name for f in artifact.metadata.features]
+    reference_source = shown(join(config.model_uri, REFERENCE_FILE))
+    reference_tested = _sample(
+        artifact.reference, drift.sample_size, REFERENCE_SEED, reference_source, features
+    )
+    current_source = f"{shown(config.log_uri)} window {window}"
+    current_tested = _sample(current, drift.sample_size, CURRENT_SEED, current_source, features)
+    with progress.stage(f"testing {len(features)} features"):
+        data = data_drift(
+            reference_tested,
+            current_tested,
+            artifact.metadata,
+            drift.important_features,
+            drift.p_value,
+            config.share_threshold,
+            progress.each,
+        )
+    with_labels = None if labels is None else labelled(current, labels)
+    if with_labels is None or with_labels.num_rows == 0:
+        progress.log("no true labels for the window yet: performance is not assessed")
+        with_labels = None
+    rows = ReportRows(
+        reference=sample_rows(reference_tested, drift.report_rows, REFERENCE_SEED),
+        current=sample_rows(current_tested, drift.report_rows, CURRENT_SEED),
+        labelled_reference=sample_rows(artifact.reference, drift.report_rows, REFERENCE_SEED),
+        labelled=None if with_labels is None else sample_rows(with_labels, drift.report_rows, CURRENT_SEED),
+    )
+    analysis = Analysis(
+        metadata=artifact.metadata,
+        rows=_rows(artifact, current, reference_tested, current_tested, rows, with_labels),
+        data=data,
+        prediction=prediction_drift(reference_tested, current_tested, drift.p_value),
+        performance=None if with_labels is None else _performance(config, artifact, with_labels),
+    )
+    return analysis, rows
+
+
+def _sample(table: pa.Table, size: int, seed: int, source: str, features: list[str]) -> pa.Table:
+    """The rows the tests compare; each column must keep a value to test."""
+    tested = sample_rows(table, size, seed)
+    if tested.num_rows < table.num_rows:
+        check_has_values(f"{source}, {tested.num_rows:,} rows sampled", tested, [*features, SCORE])
+    return tested
+
+
+def _performance(config: JobConfig, artifact: ModelArtifact, with_labels: pa.Table) -> Performance:
+    threshold = artifact.metadata.threshold
+    costs = config.cost_false_negative, config.cost_false_positive
+    return performance(with_labels, artifact.reference, threshold, *costs)
+
+
+def _rows(
+    artifact: ModelArtifact,
+    current: pa.Table,
+    reference_tested: pa.Table,
+    current_tested: pa.Table,
+    report: ReportRows,
+    with_labels: pa.Table | None,
+) -> Rows:
+    return Rows(
+        reference=artifact.reference.num_rows,
+        current=current.num_rows,
+        reference_tested=reference_tested.num_rows,
+        current_tested=current_tested.num_rows,
+        reference_report=report.reference.num_rows,
+        current_report=report.current.num_rows,
+        labelled=0 if with_labels is None else with_labels.num_rows,
+    )
+
+
+def _push_failed_status(config: JobConfig, progress: Progress) -> None:
+    """Best effort: the run's own error is what the operator must see, even when the Pushgateway is down too."""
+    try:
+        push_failure(config.pushgateway, config.stack, ended_at=time.time())
+    except DriftJobError as error:
+        progress.log(f"could not push the failed status: {error}")
+    else:
+        progress.log("pushed the failed status")

@@ -1,0 +1,36 @@
+"""What a run found, as the summary, the metrics and the command's output read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from drift_jobs.data_drift import DataDrift
+from drift_jobs.performance import Performance
+from drift_jobs.prediction_drift import PredictionDrift
+from serving.artifact_format import ModelMetadata
+
+
+@dataclass(frozen=True)
+class Rows:
+    reference: int
+    """Rows of the reference sample in the artifact."""
+    current: int
+    """Rows of the prediction log in the window."""
+    reference_tested: int
+    current_tested: int
+    """Rows the tests compared, after sampling."""
+    reference_report: int
+    current_report: int
+    """Rows the HTML reports are drawn from."""
+    labelled: int
+    """Rows of the window with a true label."""
+
+
+@dataclass(frozen=True)
+class Analysis:
+    metadata: ModelMetadata
+    rows: Rows
+    data: DataDrift
+    prediction: PredictionDrift
+    performance: Performance | None
+    """None until true labels arrive for the window."""

@@ -1,0 +1,181 @@
+"""`vigie local`: the whole monitoring loop on one machine (up, status, traffic, drift, summary, down)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from infra.errors import UserError
+from infra.local.fast import fast_stack
+from infra.local.process import answers
+from infra.local.stack import LocalState, Ports, down, notifications, read_state, up
+from infra.local.traffic import DEFAULT_FAULTS, Mode, applicants, drive, set_faults
+from infra.settings import load_stack
+
+DEFAULT_RUN_DIR = Path("run/local")
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    local = commands.add_parser("local", help="run the scoring service and the monitoring stack on loopback")
+    local.add_argument("--run-dir", type=Path, default=DEFAULT_RUN_DIR,
+                       help=f"data, logs and Ray's temp dir, under the project (default: {DEFAULT_RUN_DIR})")  # fmt: skip
+    actions = local.add_subparsers(dest="action", required=True, metavar="ACTION")
+    starting = actions.add_parser("up", help="start everything, in the background")
+    starting.add_argument(
+        "--stack", default="dev", help="the stack whose rules and routing to run (default: dev)"
+    )
+    starting.add_argument("--fast", action="store_true",
+                          help="2 s intervals and `for` capped at 20 s, so alerts fire within a minute or two")  # fmt: skip
+    starting.add_argument("--model-version", help="serve this model version instead of the declared one")
+    starting.set_defaults(run=run_up)
+    actions.add_parser("status", help="what runs, and where").set_defaults(run=run_status)
+    traffic = actions.add_parser("traffic", help="drive the scoring service")
+    traffic.add_argument("--mode", type=Mode, choices=list(Mode), default=Mode.NORMAL)
+    traffic.add_argument("--seconds", type=float, default=60.0, help="how long (default: 60)")
+    traffic.add_argument("--rate", type=float, default=20.0, help="requests per second (default: 20)")
+    traffic.add_argument("--error-rate", type=float, help="share answered 500 in errors mode (default: 0.2)")
+    traffic.add_argument("--delay-ms", type=int, help="added latency in slow mode (default: 1200)")
+    traffic.set_defaults(run=run_traffic)
+    actions.add_parser("drift", help="run the drift job on the local prediction log").set_defaults(
+        run=run_drift
+    )
+    summary = actions.add_parser("summary", help="alerts firing, where each was routed, reports, URLs")
+    summary.add_argument("--wait-for", nargs="*", default=[], metavar="ALERT",
+                         help="wait (up to --timeout) until these alerts have reached a receiver")  # fmt: skip
+    summary.add_argument("--timeout", type=float, default=180.0)
+    summary.set_defaults(run=run_summary)
+    snap = actions.add_parser(
+        "snapshot", help="PNG previews of each dashboard's panels from the live Prometheus"
+    )
+    snap.add_argument("--minutes", type=float, default=30.0, help="time range to draw (default: 30)")
+    snap.set_defaults(run=run_snapshot)
+    actions.add_parser("down", help="stop everything by PID").set_defaults(run=run_down)
+
+
+def _run_dir(args: argparse.Namespace) -> Path:
+    return Path(args.project_dir) / Path(args.run_dir)
+
+
+def _under_project(project: Path, uri: str) -> str:
+    """Settings' relative paths are under the project; URIs with a scheme stay as they are."""
+    return uri if "://" in uri or Path(uri).is_absolute() else str(project / uri)
+
+
+def _state(args: argparse.Namespace) -> LocalState:
+    state = read_state(_run_dir(args))
+    if state is None:
+        raise UserError(f"no local stack in {_run_dir(args)}: run `vigie local up` first")
+    return state
+
+
+def run_up(args: argparse.Namespace) -> int:
+    project: Path = args.project_dir
+    stack = fast_stack(project, args.stack) if args.fast else load_stack(project, args.stack)
+    state = up(project, stack, _run_dir(args), Ports(), args.fast, args.model_version)
+    print(f"local stack {state.stack}{' (fast)' if state.fast else ''} is up:")
+    _print_urls(state)
+    return 0
+
+
+def _print_urls(state: LocalState) -> None:
+    print(f"  scoring service  {state.scoring_url}  (metrics {state.ray_metrics_url})")
+    for name, process in state.processes.items():
+        print(f"  {name:<16} {process.url}  (pid {process.pid}, log {process.log})")
+
+
+def run_status(args: argparse.Namespace) -> int:
+    state = _state(args)
+    urls = {"scoring service": f"{state.scoring_url}/readyz"}
+    urls.update({name: f"{p.url}/-/ready" for name, p in state.processes.items()})
+    down_count = 0
+    for name, url in urls.items():
+        ok = answers(url)
+        down_count += not ok
+        print(f"{name:<16} {'ready' if ok else 'NOT READY':<9} {url}")
+    return 1 if down_count else 0
+
+
+def run_traffic(args: argparse.Namespace) -> int:
+    from serving.artifact import load_artifact
+
+    state = _state(args)
+    mode: Mode = args.mode
+    faults = dict(DEFAULT_FAULTS.get(mode, {"error_rate": 0.0, "delay_ms": 0}))
+    if args.error_rate is not None:
+        faults["error_rate"] = args.error_rate
+    if args.delay_ms is not None:
+        faults["delay_ms"] = args.delay_ms
+    model = load_stack(args.project_dir, state.stack).settings.model
+    artifact = load_artifact(_under_project(args.project_dir, model.artifact_uri))
+    bodies = applicants(mode, artifact, seed=7)
+    set_faults(state.scoring_url, float(faults["error_rate"]), int(faults["delay_ms"]))
+    try:
+        report = drive(state.scoring_url, bodies, mode, args.seconds, args.rate)
+    finally:
+        set_faults(state.scoring_url, 0.0, 0)
+    print(report.line())
+    return 0
+
+
+def run_drift(args: argparse.Namespace) -> int:
+    from infra.cli import main
+
+    state = _state(args)
+    return main(["--project-dir", str(args.project_dir), "drift", "run", "--stack", state.stack,
+                 "--pushgateway", state.url("pushgateway")])  # fmt: skip
+
+
+def _firing(state: LocalState) -> list[dict[str, Any]]:
+    with urllib.request.urlopen(f"{state.url('prometheus')}/api/v1/alerts", timeout=5) as response:
+        alerts: list[dict[str, Any]] = json.load(response)["data"]["alerts"]
+    return [a for a in alerts if a["state"] == "firing"]
+
+
+def run_summary(args: argparse.Namespace) -> int:
+    state = _state(args)
+    run_dir = _run_dir(args)
+    deadline = time.monotonic() + args.timeout
+    wanted = set(args.wait_for)
+    while wanted - set().union(*notifications(run_dir).values()) and time.monotonic() < deadline:
+        time.sleep(2)
+    routed = notifications(run_dir)
+    print("Alerts firing in Prometheus:")
+    for alert in sorted(_firing(state), key=lambda a: a["labels"]["alertname"]):
+        labels = alert["labels"]
+        print(f"  {labels['alertname']:<24} {labels.get('severity', ''):<9} {labels.get('category', '')}")
+    print("Notifications received, by receiver (each stands for a Slack channel, PagerDuty or e-mail):")
+    for receiver, names in routed.items():
+        print(f"  {receiver:<20} {', '.join(sorted(names))}")
+    drift = load_stack(args.project_dir, state.stack).settings.drift
+    runs = sorted(Path(_under_project(args.project_dir, drift.reports_uri), state.stack).glob("*/"))
+    if runs:
+        print(f"Drift reports: {runs[-1]}")
+    _print_urls(state)
+    missing = wanted - set().union(*routed.values()) if routed else wanted
+    if missing:
+        print(f"not delivered within {args.timeout:g}s: {', '.join(sorted(missing))}")
+        return 1
+    return 0
+
+
+def run_snapshot(args: argparse.Namespace) -> int:
+    from dashboards_src.build import dashboards
+    from infra.local.snapshot import snapshot
+
+    state = _state(args)
+    stack = load_stack(args.project_dir, state.stack)
+    for uid, board in dashboards(stack).items():
+        out = _run_dir(args) / "snapshots" / f"{uid}.png"
+        shown, with_data = snapshot(board, state.url("prometheus"), out, args.minutes)
+        print(f"wrote {out} ({with_data} of {shown} panels with data)")
+    return 0
+
+
+def run_down(args: argparse.Namespace) -> int:
+    state = down(_run_dir(args))
+    print("nothing was running" if state is None else f"local stack {state.stack} stopped")
+    return 0

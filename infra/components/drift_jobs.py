@@ -1,0 +1,21 @@
+"""The DriftJobs component: the drift CronJob, its API-less ServiceAccount, settings file and network policy."""
+
+from __future__ import annotations
+
+import pulumi
+
+from infra.components.bundle import BundleComponent, StackArgs
+from infra.manifests import concerns
+
+TYPE = "vigie:index:DriftJobs"
+
+
+class DriftJobs(BundleComponent):
+    names: list[str]
+    """The Kubernetes objects declared, as kind/name."""
+
+    def __init__(self, name: str, args: StackArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE, name, opts)
+        self.declare_bundle(concerns.drift_jobs(args.stack))
+        self.names = sorted(self.declared)
+        self.register_outputs({"objects": self.names})

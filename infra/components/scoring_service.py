@@ -1,0 +1,26 @@
+"""The ScoringService component: the KubeRay operator, the RayService with autoscaling, its PodMonitor and
+network policy, and the data volume for relative URIs."""
+
+from __future__ import annotations
+
+import pulumi
+
+from infra.components.bundle import BundleComponent, StackArgs
+from infra.components.kube import object_name
+from infra.manifests import concerns
+
+TYPE = "vigie:index:ScoringService"
+
+
+class ScoringService(BundleComponent):
+    namespace: pulumi.Output[str]
+    kuberay_namespace: pulumi.Output[str]
+
+    def __init__(self, name: str, args: StackArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE, name, opts)
+        stack = args.stack
+        self.declare_bundle(concerns.scoring_service(stack))
+        self.namespace = object_name(self.declared[f"Namespace/{stack.settings.serving.namespace}"])
+        kuberay = stack.settings.platform.kuberay_namespace
+        self.kuberay_namespace = object_name(self.declared[f"Namespace/{kuberay}"])
+        self.register_outputs({"namespace": self.namespace, "kuberayNamespace": self.kuberay_namespace})

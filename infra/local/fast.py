@@ -1,0 +1,37 @@
+"""A stack's fast twin for the local demo and the end-to-end tests: the same rules, routing and thresholds,
+with short scrape and evaluation intervals, short `for` durations and short group timings, so that an alert
+fires within a minute or two of its cause. Real stacks keep the seed's durations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from infra.settings import Stack, build_stack
+from infra.settings.loader import read_config, stack_file
+from rules_src.alerts import CATALOG
+from rules_src.durations import duration_seconds
+
+INTERVAL = "2s"
+MAX_FOR = "20s"
+ROUTE_TIMING = {"groupWait": "1s", "groupInterval": "2s", "repeatInterval": "1h"}
+
+
+def fast_stack(project_dir: Path, name: str) -> Stack:
+    """The stack `name`, with every `for` capped at MAX_FOR and intervals of INTERVAL."""
+    path = stack_file(project_dir, name)
+    values, secrets = read_config(path)
+    return build_stack(name, fast_values(values), secrets, f"{path.name} (fast)")
+
+
+def fast_values(values: dict[str, Any]) -> dict[str, Any]:
+    monitoring = {**values.get("monitoring", {}), "scrapeInterval": INTERVAL, "evaluationInterval": INTERVAL}
+    overrides: dict[str, Any] = {name: dict(o) for name, o in values.get("alerts", {}).items()}
+    for spec in CATALOG:
+        current = overrides.get(spec.name, {}).get("for", spec.for_)
+        if duration_seconds(current) > duration_seconds(MAX_FOR):
+            overrides.setdefault(spec.name, {})["for"] = MAX_FOR
+    alerting = dict(values.get("alerting", {}))
+    routes = alerting.get("routes", {})
+    alerting["routes"] = {category: {**route, **ROUTE_TIMING} for category, route in routes.items()}
+    return {**values, "monitoring": monitoring, "alerts": overrides, "alerting": alerting}

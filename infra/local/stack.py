@@ -1,0 +1,224 @@
+"""The local stack: the scoring service, Prometheus with the stack's generated rules, Alertmanager with the
+stack's generated routing (each receiver swapped for a local webhook sink) and the Pushgateway, all on
+loopback, with data and logs in a run folder, started together and stopped by PID.
+
+Everything that can be checked is checked before the first process starts; if one fails to start, the ones
+already started are stopped, so `up` never leaves half a stack behind.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from functools import partial
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from infra.artifacts import RULES_FILE, render_stack
+from infra.errors import UserError
+from infra.local.process import LOOPBACK, Running, check_port_free, start, stop
+from infra.local.prometheus_config import prometheus_config
+from infra.local.webhook_sink import alertnames, read_notifications, receiver_url
+from infra.serialize import to_yaml
+from infra.settings import Stack
+from rules_src.alertmanager import alertmanager_config, with_webhook_receivers
+from serving.local_service import LocalSpec
+
+STATE_FILE = "state.json"
+SERVE_DIR = "serve"
+NOTIFICATIONS_DIR = "notifications"
+BINARIES = {
+    "prometheus": "prometheus",
+    "alertmanager": "prometheus-alertmanager",
+    "pushgateway": "prometheus-pushgateway",
+}
+
+
+class Ports(BaseModel):
+    """Loopback ports of the local stack; the defaults are the tools' usual ones."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scoring: int = 8000
+    ray_metrics: int = 8080
+    prometheus: int = 9090
+    pushgateway: int = 9091
+    alertmanager: int = 9093
+    sink: int = 9095
+
+
+class Process(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    pid: int
+    url: str
+    log: str
+
+
+class LocalState(BaseModel):
+    """What `up` leaves in the run folder for `status`, `traffic`, `drift` and `down`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    stack: str
+    fast: bool
+    ports: Ports
+    processes: dict[str, Process]
+    """Started in this order (sink, pushgateway, alertmanager, prometheus), stopped in reverse."""
+    scoring_url: str
+    ray_metrics_url: str
+
+    def url(self, name: str) -> str:
+        return self.processes[name].url
+
+
+def read_state(run_dir: Path) -> LocalState | None:
+    path = run_dir / STATE_FILE
+    return LocalState.model_validate_json(path.read_text()) if path.is_file() else None
+
+
+def _binary(name: str) -> str:
+    path = shutil.which(BINARIES[name])
+    if path is None:
+        raise UserError(f"{BINARIES[name]} not found on PATH: install Debian's {BINARIES[name]} package")
+    return path
+
+
+FRESH_EACH_RUN = ("prometheus-data", "alertmanager-data", "pushgateway.db", NOTIFICATIONS_DIR)
+"""State that starts empty with every `up`, so a run shows only its own alerts (the prediction log stays)."""
+
+
+def _write_configs(stack: Stack, run_dir: Path, ports: Ports) -> dict[str, Path]:
+    """Write the rule file and both configurations, and let promtool and amtool judge them first."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    for name in FRESH_EACH_RUN:
+        path = run_dir / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        path.unlink(missing_ok=True)
+    paths = {name: run_dir / name for name in ("rules.yaml", "alertmanager.yaml", "prometheus.yml")}
+    paths["rules.yaml"].write_text(render_stack(stack)[RULES_FILE])
+    routing = with_webhook_receivers(alertmanager_config(stack), partial(receiver_url, ports.sink))
+    paths["alertmanager.yaml"].write_text(to_yaml(routing))
+    config = prometheus_config(
+        stack, paths["rules.yaml"], ports.ray_metrics, ports.pushgateway, ports.alertmanager
+    )
+    paths["prometheus.yml"].write_text(to_yaml(config))
+    _judge(["promtool", "check", "config", str(paths["prometheus.yml"])])
+    _judge(["amtool", "check-config", str(paths["alertmanager.yaml"])])
+    return paths
+
+
+def _judge(argv: list[str]) -> None:
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+    if done.returncode != 0:
+        raise UserError(f"{' '.join(argv[:2])} rejected the local configuration: {done.stdout}{done.stderr}")
+
+
+def _argv(name: str, run_dir: Path, paths: dict[str, Path], ports: Ports) -> list[str]:
+    if name == "sink":
+        folder = run_dir / NOTIFICATIONS_DIR
+        return [
+            sys.executable,
+            "-m",
+            "infra.local.webhook_sink",
+            f"--folder={folder}",
+            f"--port={ports.sink}",
+        ]
+    if name == "pushgateway":
+        return [_binary(name), f"--web.listen-address={LOOPBACK}:{ports.pushgateway}",
+                f"--persistence.file={run_dir / 'pushgateway.db'}"]  # fmt: skip
+    if name == "alertmanager":
+        return [_binary(name), f"--config.file={paths['alertmanager.yaml']}",
+                f"--storage.path={run_dir / 'alertmanager-data'}",
+                f"--web.listen-address={LOOPBACK}:{ports.alertmanager}", "--cluster.listen-address="]  # fmt: skip
+    return [_binary(name), f"--config.file={paths['prometheus.yml']}",
+            f"--storage.tsdb.path={run_dir / 'prometheus-data'}",
+            f"--web.listen-address={LOOPBACK}:{ports.prometheus}"]  # fmt: skip
+
+
+def up(
+    project_dir: Path,
+    stack: Stack,
+    run_dir: Path,
+    ports: Ports,
+    fast: bool,
+    model_version: str | None = None,
+) -> LocalState:
+    """Start the whole local stack; UserError, with nothing left running, when anything is wrong."""
+    from serving.local_service import start as start_scoring
+
+    running = read_state(run_dir)
+    if running is not None:
+        raise UserError(
+            f"a local stack is recorded in {run_dir} (stack {running.stack}); run `vigie local down`"
+        )
+    for name in BINARIES:
+        _binary(name)
+    for what, port in ports.model_dump().items():
+        check_port_free(port, f"port of {what}")
+    paths = _write_configs(stack, run_dir, ports)
+    started: dict[str, Running] = {}
+    try:
+        for name in ("sink", "pushgateway", "alertmanager", "prometheus"):
+            port = getattr(ports, name)
+            started[name] = start(name, _argv(name, run_dir, paths, ports), run_dir / f"{name}.log",
+                                  f"http://{LOOPBACK}:{port}/-/ready", timeout=60)  # fmt: skip
+        scoring = start_scoring(_scoring_spec(project_dir, stack.name, run_dir, ports, model_version))
+    except BaseException:
+        for process in reversed(started.values()):
+            stop(process.pid)
+        raise
+    state = LocalState(
+        stack=stack.name,
+        fast=fast,
+        ports=ports,
+        processes={name: Process(pid=p.pid, url=p.url, log=str(p.log)) for name, p in started.items()},
+        scoring_url=scoring.url,
+        ray_metrics_url=scoring.metrics_url,
+    )
+    (run_dir / STATE_FILE).write_text(state.model_dump_json(indent=2))
+    return state
+
+
+def down(run_dir: Path) -> LocalState | None:
+    """Stop the scoring service (flushing its prediction log), then the rest, each by its PID."""
+    from serving.local_service import stop as stop_scoring
+
+    state = read_state(run_dir)
+    stop_scoring(run_dir / SERVE_DIR)
+    if state is None:
+        return None
+    for process in reversed(state.processes.values()):
+        stop(process.pid)
+    (run_dir / STATE_FILE).unlink()
+    return state
+
+
+def notifications(run_dir: Path) -> dict[str, set[str]]:
+    """Alert names each receiver's sink has received, by receiver."""
+    sink = run_dir / NOTIFICATIONS_DIR
+    return {path.stem: alertnames(read_notifications(path)) for path in sorted(sink.glob("*.jsonl"))}
+
+
+def restart_scoring(project_dir: Path, run_dir: Path, model_version: str | None) -> None:
+    """Restart only the scoring service, serving `model_version` (None: the artifact's own)."""
+    from serving.local_service import start as start_scoring
+    from serving.local_service import stop as stop_scoring
+
+    state = read_state(run_dir)
+    if state is None:
+        raise UserError(f"no local stack in {run_dir}: run `vigie local up` first")
+    stop_scoring(run_dir / SERVE_DIR)
+    start_scoring(_scoring_spec(project_dir, state.stack, run_dir, state.ports, model_version))
+
+
+def _scoring_spec(
+    project_dir: Path, stack: str, run_dir: Path, ports: Ports, model_version: str | None
+) -> LocalSpec:
+    """The scoring service of a local stack: its own run folder, fault injection on (for alert tests)."""
+    return LocalSpec(project_dir=str(project_dir.resolve()), stack=stack, run_dir=str(run_dir / SERVE_DIR),
+                     port=ports.scoring, metrics_port=ports.ray_metrics, model_version=model_version,
+                     faults=True)  # fmt: skip

@@ -1,0 +1,111 @@
+"""The Pushgateway the drift job pushes to, kept on a volume, and the ServiceMonitor that scrapes it.
+
+The drift job pushes with job=contract.DRIFT_PUSH_JOB and its stack as grouping labels; honorLabels keeps
+those labels instead of the scrape's own job and instance, which the drift rules and dashboards select on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from infra.labels import common_labels
+from infra.manifests.names import PUSHGATEWAY, PUSHGATEWAY_PORT
+from infra.manifests.pods import http_probe, requirements
+from infra.manifests.security import NOBODY, container_security, pod_security
+from infra.manifests.selectors import monitored_labels, pod_selector
+from infra.settings import Stack
+
+COMPONENT = "pushgateway"
+PORT_NAME = "http"
+DATA_DIR = "/data"
+PERSISTENCE_FILE = f"{DATA_DIR}/metrics"
+
+
+def _metadata(stack: Stack, labels: dict[str, str]) -> dict[str, Any]:
+    return {"name": PUSHGATEWAY, "namespace": stack.settings.monitoring.namespace, "labels": labels}
+
+
+def pushgateway_claim(stack: Stack) -> dict[str, Any]:
+    settings = stack.settings.platform.pushgateway
+    spec: dict[str, Any] = {
+        "accessModes": ["ReadWriteOnce"],
+        "resources": {"requests": {"storage": settings.storage_size}},
+    }
+    if settings.storage_class:
+        spec["storageClassName"] = settings.storage_class
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": _metadata(stack, common_labels(stack.name, COMPONENT)),
+        "spec": spec,
+    }
+
+
+def _container(stack: Stack) -> dict[str, Any]:
+    return {
+        "name": "pushgateway",
+        "image": stack.settings.platform.images.pushgateway,
+        "imagePullPolicy": "IfNotPresent",
+        "args": [
+            f"--web.listen-address=:{PUSHGATEWAY_PORT}",
+            f"--persistence.file={PERSISTENCE_FILE}",
+            "--persistence.interval=1m",
+        ],
+        "ports": [{"name": PORT_NAME, "containerPort": PUSHGATEWAY_PORT, "protocol": "TCP"}],
+        "livenessProbe": http_probe("/-/healthy", PUSHGATEWAY_PORT, 10, 3),
+        "readinessProbe": http_probe("/-/ready", PUSHGATEWAY_PORT, 5, 3),
+        "resources": requirements(stack.settings.platform.pushgateway.resources),
+        "securityContext": container_security(),
+        "volumeMounts": [{"name": "data", "mountPath": DATA_DIR}],
+    }
+
+
+def pushgateway_deployment(stack: Stack) -> dict[str, Any]:
+    """One replica, recreated rather than rolled: two would split the pushes and share one volume."""
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _metadata(stack, common_labels(stack.name, COMPONENT)),
+        "spec": {
+            "replicas": 1,
+            "strategy": {"type": "Recreate"},
+            "selector": {"matchLabels": pod_selector(COMPONENT)},
+            "template": {
+                "metadata": {"labels": common_labels(stack.name, COMPONENT)},
+                "spec": {
+                    "automountServiceAccountToken": False,
+                    "securityContext": pod_security(NOBODY, NOBODY),
+                    "containers": [_container(stack)],
+                    "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": PUSHGATEWAY}}],
+                },
+            },
+        },
+    }
+
+
+def pushgateway_service(stack: Stack) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _metadata(stack, common_labels(stack.name, COMPONENT)),
+        "spec": {
+            "type": "ClusterIP",
+            "selector": pod_selector(COMPONENT),
+            "ports": [
+                {"name": PORT_NAME, "port": PUSHGATEWAY_PORT, "targetPort": PORT_NAME, "protocol": "TCP"}
+            ],
+        },
+    }
+
+
+def pushgateway_service_monitor(stack: Stack) -> dict[str, Any]:
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "ServiceMonitor",
+        "metadata": _metadata(stack, monitored_labels(stack.name, COMPONENT)),
+        "spec": {
+            "selector": {"matchLabels": pod_selector(COMPONENT)},
+            "namespaceSelector": {"matchNames": [stack.settings.monitoring.namespace]},
+            "endpoints": [{"port": PORT_NAME, "path": "/metrics", "honorLabels": True}],
+        },
+    }

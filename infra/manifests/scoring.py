@@ -1,0 +1,172 @@
+"""The scoring service on KubeRay: a RayService deploying the same Serve config as the local run, and the
+PodMonitor that scrapes Ray's metrics on every pod of its cluster.
+
+Serve scales replicas between serving.autoscaling's bounds; Ray's in-tree autoscaler adds and removes worker
+pods to fit them, one replica per worker pod (the head takes none).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from infra.labels import common_labels
+from infra.manifests.data_volume import DATA_DIR, data_mounts, data_volumes
+from infra.manifests.names import (
+    RAY_CLIENT_PORT,
+    RAY_DASHBOARD_AGENT_PORT,
+    RAY_DASHBOARD_PORT,
+    RAY_GCS_PORT,
+    RAY_METRICS_PORT,
+    RAY_SERVICE,
+    SERVE_PORT,
+)
+from infra.manifests.pods import TMP_DIR, http_probe, requirements, storage_credentials, tmp_mount, tmp_volume
+from infra.manifests.security import VIGIE_GROUP, VIGIE_USER, container_security, pod_security
+from infra.manifests.selectors import monitored_labels, pod_selector
+from infra.serialize import to_yaml
+from infra.settings import Stack
+from infra.settings.model import Compute
+from rules_src.durations import duration_seconds
+from serving.serve_config import Placement, serve_config
+
+COMPONENT = "scoring"
+WORKER_GROUP = "scoring"
+METRICS_PORT_NAME = "metrics"
+SERVE_PORT_NAME = "serve"
+SHUTDOWN_MARGIN_SECONDS = 30
+"""Time a stopping pod has beyond the replica's own graceful shutdown, for Ray to stop its processes."""
+
+
+def serve_document(stack: Stack) -> dict[str, Any]:
+    """The Serve config the RayService deploys: relative URIs under the data volume, HTTP on every pod."""
+    return serve_config(stack, Placement(host="0.0.0.0", port=SERVE_PORT, base_dir=Path(DATA_DIR)))
+
+
+def _port(name: str, number: int) -> dict[str, Any]:
+    return {"name": name, "containerPort": number, "protocol": "TCP"}
+
+
+def _container(stack: Stack, name: str, compute: Compute, ports: list[dict[str, Any]]) -> dict[str, Any]:
+    container: dict[str, Any] = {
+        "name": name,
+        "image": stack.settings.platform.images.vigie,
+        "imagePullPolicy": "IfNotPresent",
+        "ports": ports,
+        "env": [{"name": "HOME", "value": TMP_DIR}],
+        "resources": requirements(compute),
+        "securityContext": container_security(),
+        "volumeMounts": [tmp_mount(), *data_mounts(stack)],
+    }
+    credentials = storage_credentials(stack)
+    if credentials:
+        container["envFrom"] = credentials
+    return container
+
+
+def _pod(stack: Stack, container: dict[str, Any], service_account_token: bool) -> dict[str, Any]:
+    """The head keeps its service-account token: the autoscaler sidecar scales the cluster through the API."""
+    grace = duration_seconds(stack.settings.serving.graceful_shutdown_timeout) + SHUTDOWN_MARGIN_SECONDS
+    return {
+        "metadata": {"labels": common_labels(stack.name, COMPONENT)},
+        "spec": {
+            "automountServiceAccountToken": service_account_token,
+            "securityContext": pod_security(VIGIE_USER, VIGIE_GROUP),
+            "terminationGracePeriodSeconds": int(grace),
+            "containers": [container],
+            "volumes": [tmp_volume(), *data_volumes(stack)],
+        },
+    }
+
+
+def _head(stack: Stack) -> dict[str, Any]:
+    ports = [
+        _port("gcs-server", RAY_GCS_PORT),
+        _port("dashboard", RAY_DASHBOARD_PORT),
+        _port("client", RAY_CLIENT_PORT),
+        _port(SERVE_PORT_NAME, SERVE_PORT),
+        _port(METRICS_PORT_NAME, RAY_METRICS_PORT),
+        _port("dashboard-agent", RAY_DASHBOARD_AGENT_PORT),
+    ]
+    container = _container(stack, "ray-head", stack.settings.platform.scoring.head, ports)
+    container["livenessProbe"] = http_probe("/api/gcs_healthz", RAY_DASHBOARD_PORT, 5, 120, delay=30)
+    container["readinessProbe"] = http_probe("/api/local_raylet_healthz", RAY_DASHBOARD_AGENT_PORT, 5, 10)
+    return {
+        "rayStartParams": {"num-cpus": "0", "dashboard-host": "0.0.0.0"},
+        "template": _pod(stack, container, service_account_token=True),
+    }
+
+
+def _workers(stack: Stack) -> dict[str, Any]:
+    ports = [
+        _port(SERVE_PORT_NAME, SERVE_PORT),
+        _port(METRICS_PORT_NAME, RAY_METRICS_PORT),
+        _port("dashboard-agent", RAY_DASHBOARD_AGENT_PORT),
+    ]
+    container = _container(stack, "ray-worker", stack.settings.platform.scoring.worker, ports)
+    container["livenessProbe"] = http_probe(
+        "/api/local_raylet_healthz", RAY_DASHBOARD_AGENT_PORT, 5, 120, delay=30
+    )
+    container["readinessProbe"] = http_probe("/-/healthz", SERVE_PORT, 5, 10)
+    scaling = stack.settings.serving.autoscaling
+    return {
+        "groupName": WORKER_GROUP,
+        "replicas": scaling.min_replicas,
+        "minReplicas": scaling.min_replicas,
+        "maxReplicas": scaling.max_replicas,
+        "rayStartParams": {},
+        "template": _pod(stack, container, service_account_token=False),
+    }
+
+
+def _autoscaler(stack: Stack) -> dict[str, Any]:
+    scoring = stack.settings.platform.scoring
+    return {
+        "upscalingMode": "Default",
+        "idleTimeoutSeconds": int(duration_seconds(scoring.idle_timeout)),
+        "resources": requirements(scoring.autoscaler),
+        "securityContext": container_security(),
+    }
+
+
+def ray_service(stack: Stack) -> dict[str, Any]:
+    """The RayService: Serve config from serving.serve_config, the cluster sized by vigie:platform.scoring."""
+    return {
+        "apiVersion": "ray.io/v1",
+        "kind": "RayService",
+        "metadata": {
+            "name": RAY_SERVICE,
+            "namespace": stack.settings.serving.namespace,
+            "labels": common_labels(stack.name, COMPONENT),
+        },
+        "spec": {
+            "serveConfigV2": to_yaml(serve_document(stack)),
+            "excludeHeadPodFromServeSvc": True,
+            "rayClusterConfig": {
+                "rayVersion": stack.settings.platform.ray_version,
+                "enableInTreeAutoscaling": True,
+                "autoscalerOptions": _autoscaler(stack),
+                "headGroupSpec": _head(stack),
+                "workerGroupSpecs": [_workers(stack)],
+            },
+        },
+    }
+
+
+def ray_pod_monitor(stack: Stack) -> dict[str, Any]:
+    """Ray's metrics (Serve's, the node's and the scoring app's) on every pod of the cluster."""
+    namespace = stack.settings.serving.namespace
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PodMonitor",
+        "metadata": {
+            "name": RAY_SERVICE,
+            "namespace": namespace,
+            "labels": monitored_labels(stack.name, COMPONENT),
+        },
+        "spec": {
+            "selector": {"matchLabels": pod_selector(COMPONENT)},
+            "namespaceSelector": {"matchNames": [namespace]},
+            "podMetricsEndpoints": [{"port": METRICS_PORT_NAME, "path": "/metrics"}],
+        },
+    }

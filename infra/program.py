@@ -1,0 +1,68 @@
+"""The Pulumi program: one component per concern, wired in dependency order, and the stack outputs users need.
+
+Settings come from the running stack's config with the same validation as `vigie render`; nothing is
+declared when they are invalid.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from infra.components.bundle import StackArgs
+from infra.components.dashboards import Dashboards
+from infra.components.drift_jobs import DriftJobs
+from infra.components.monitoring import Monitoring
+from infra.components.pushgateway import Pushgateway
+from infra.components.rules import Rules
+from infra.components.scoring_service import ScoringService
+from infra.errors import UserError
+from infra.manifests.names import GRAFANA_ADMIN_USER, endpoints
+from infra.settings import Stack
+from infra.settings.pulumi_config import stack_from_pulumi
+
+
+def _after(*resources: pulumi.Resource) -> pulumi.ResourceOptions:
+    return pulumi.ResourceOptions(depends_on=list(resources))
+
+
+def deploy(stack: Stack) -> dict[str, Any]:
+    """Declare every component of the stack; return the stack outputs."""
+    args = StackArgs(stack)
+    monitoring = Monitoring("monitoring", args)
+    scoring = ScoringService("scoring", args, _after(monitoring))
+    pushgateway = Pushgateway("pushgateway", args, _after(monitoring))
+    DriftJobs("drift", args, _after(scoring, pushgateway))
+    Dashboards("dashboards", args, _after(monitoring))
+    Rules("rules", args, _after(monitoring))
+    return outputs(stack, monitoring, scoring)
+
+
+def outputs(stack: Stack, monitoring: Monitoring, scoring: ScoringService) -> dict[str, Any]:
+    """Namespaces, the in-cluster endpoints (service, port, URL), and Grafana's login (its password secret)."""
+    found: dict[str, Any] = {
+        "namespaces": {
+            "monitoring": monitoring.namespace,
+            "scoring": scoring.namespace,
+            "kuberay": scoring.kuberay_namespace,
+        },
+        **{role: endpoint.as_output() for role, endpoint in endpoints(stack).items()},
+        "grafanaUrl": str(stack.settings.monitoring.grafana_url),
+        "grafanaAdminUser": GRAFANA_ADMIN_USER,
+        "grafanaAdminPassword": monitoring.grafana_admin_password,
+    }
+    return found
+
+
+def main() -> None:
+    """The entry point of `pulumi up`: read and validate the stack, declare it, export its outputs.
+
+    Invalid settings stop the program before anything is declared, with the one-line message `vigie render`
+    prints (a RunError is reported without a traceback)."""
+    try:
+        stack = stack_from_pulumi()
+    except UserError as error:
+        raise pulumi.RunError(str(error)) from None
+    for name, value in deploy(stack).items():
+        pulumi.export(name, value)

@@ -1,0 +1,96 @@
+"""The Ray Serve application: one `CreditScorer` deployment with a FastAPI ingress and @serve.batch scoring.
+
+Serve configs name `serving.app:build_app` as their import path and pass ScoringOptions as its args.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from fastapi import FastAPI, Request
+from ray import serve
+from ray.serve import Application, Deployment
+
+from serving.api import build_api, header_or_new
+from serving.artifact import load_artifact
+from serving.faults import FaultInjector, SharedFaults
+from serving.loopback import keep_replica_on_loopback
+from serving.metrics import ServeMetrics
+from serving.options import DEPLOYMENT, ScoringOptions
+from serving.prediction_log import LogHooks, LogOptions, PredictionLogWriter
+from serving.schema import Applicant, ModelInfo, Prediction
+from serving.scorer import Scorer
+from serving.service import ScoringService
+
+logger = logging.getLogger("ray.serve")
+
+
+@dataclass(frozen=True)
+class _Item:
+    applicant: Applicant
+    request_id: str
+
+
+def _serve_request_id(request: Request) -> str:
+    """Serve's own request id (the one in its logs and X-Request-ID response header), else the caller's.
+    Serve 2.60 exposes it only through this private accessor."""
+    return serve.context._get_serve_request_context().request_id or header_or_new(request)
+
+
+class CreditScorerReplica:
+    """Loads the model, exports the contract's metrics and writes the prediction log."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        keep_replica_on_loopback()
+        self._options = ScoringOptions.model_validate(options)
+        scorer = Scorer(load_artifact(self._options.artifact_uri), self._options.model_version)
+        metrics = ServeMetrics(scorer.model_version, scorer.threshold)
+        log_options = LogOptions(
+            self._options.prediction_log_uri, self._options.flush_rows, self._options.flush_interval_s
+        )
+        writer = PredictionLogWriter(log_options, LogHooks(metrics.log_written, metrics.log_failed))
+        self._service = ScoringService(scorer, metrics, writer)
+        self._faults = FaultInjector(SharedFaults()) if self._options.faults else None
+        batching = cast(Any, self._score_batch)  # serve.batch's typing omits the setters it adds
+        batching.set_max_batch_size(self._options.max_batch_size)
+        batching.set_batch_wait_timeout_s(self._options.batch_wait_timeout_s)
+
+    def __serve_build_asgi_app__(self) -> FastAPI:
+        return build_api(self, self._faults, _serve_request_id)
+
+    @serve.batch(max_batch_size=16, batch_wait_timeout_s=0.005)  # replaced from ScoringOptions at __init__
+    async def _score_batch(self, items: list[_Item]) -> list[Prediction]:
+        return self._service.score([i.applicant for i in items], [i.request_id for i in items])
+
+    async def predict(self, applicants: Sequence[Applicant], request_ids: Sequence[str]) -> list[Prediction]:
+        items = (_Item(a, r) for a, r in zip(applicants, request_ids, strict=True))
+        return list(await asyncio.gather(*(self._score_batch(item) for item in items)))
+
+    def info(self) -> ModelInfo:
+        return self._service.info()
+
+    def ready(self) -> bool:
+        return self._service.ready()
+
+    def check_health(self) -> None:
+        if not self._service.ready():
+            raise RuntimeError("the prediction log writer has stopped")
+
+    async def __del__(self) -> None:
+        if not hasattr(self, "_service"):
+            return  # the constructor failed: nothing was scored
+        left = await asyncio.to_thread(self._service.log.close, self._options.log_close_timeout_s)
+        if left:
+            logger.error("prediction log: %d records could not be written before shutdown", left)
+
+
+CreditScorer: Deployment = serve.deployment(name=DEPLOYMENT)(serve.ingress()(CreditScorerReplica))
+
+
+def build_app(args: dict[str, Any]) -> Application:
+    """The application a Serve config's import_path names; `args` are ScoringOptions."""
+    return CreditScorer.bind(ScoringOptions.model_validate(args).model_dump())

@@ -1,0 +1,241 @@
+"""Starting, stopping and inspecting the local scoring service: `serving.local_run` in a background process,
+recorded by PID in its run folder (`run/serve` by default) and stopped by that PID, never by name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from infra.errors import UserError
+from infra.local.process import LOOPBACK, answers, check_port_free, free_port
+from infra.local.process import alive as alive_pid
+from infra.settings import Stack, load_stack
+from serving.artifact import load_artifact
+from serving.loopback import LOOPBACK_ONLY_ENV
+from serving.serve_config import LocalOverrides, Placement, scoring_options, serve_environment
+
+STATE_FILE = "service.json"
+SPEC_FILE = "spec.json"
+LOG_FILE = "service.log"
+RAY_DIR = "ray"
+STRAGGLER_GRACE_S = 2.0
+"""Ray's dashboard and runtime-env agents outlive ray.shutdown() and ignore SIGTERM: SIGKILL after this."""
+DIRECT_DRAINING_S = "1"
+"""A stopping direct-ingress replica waits this long for load balancers to forget it; there are none here."""
+RAY_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", LOOPBACK_ONLY_ENV: "1"}
+"""Ray's single-machine mode (the node IP is loopback, so Ray's servers listen on 127.0.0.1), and
+serving.loopback for the one server Ray Serve binds to every interface regardless."""
+_SOCKET_SUFFIX = "/session_2026-11-26_12-00-00_000000_4194304/sockets/plasma_store"
+_SOCKET_PATH_MAX = 107
+
+
+class LocalSpec(BaseModel):
+    """What `start` hands to the background process."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    project_dir: str
+    stack: str
+    run_dir: str
+    port: int
+    """Where clients connect: Serve's proxy, or with `ingress: direct` the first replica, then the next."""
+    metrics_port: int
+    proxy_port: int | None = None
+    """Serve's proxy when replicas serve HTTP themselves (`ingress: direct`); chosen at start when None."""
+    model_version: str | None = None
+    faults: bool = False
+    ready_timeout_s: float = 180.0
+    env: dict[str, str] = {}
+    """Extra environment of the Ray processes (e.g. RAY_SERVE_* knobs, for the benchmark)."""
+
+
+class ServiceState(BaseModel):
+    """What a started service leaves in its run folder, for `stop` and `status`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    pid: int
+    url: str
+    metrics_url: str
+    log: str
+    stack: str
+    model_version: str | None
+    faults: bool
+
+
+def ray_temp_dir(run_dir: Path) -> Path:
+    """Ray's temp dir under the run folder; UserError when Unix socket paths under it would be too long."""
+    path = run_dir.resolve() / RAY_DIR
+    if len(str(path)) + len(_SOCKET_SUFFIX) > _SOCKET_PATH_MAX:
+        raise UserError(
+            f"{path}: too long for Ray's Unix sockets (at most {_SOCKET_PATH_MAX - len(_SOCKET_SUFFIX)} "
+            f"characters); choose a shorter --run-dir"
+        )
+    return path
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _is_service(pid: int) -> bool:
+    """True when `pid` runs and is a local scoring service (not a recycled PID)."""
+    return alive_pid(pid) and "serving.local_run" in _cmdline(pid)
+
+
+def read_state(run_dir: Path) -> ServiceState | None:
+    path = run_dir / STATE_FILE
+    return ServiceState.model_validate_json(path.read_text()) if path.is_file() else None
+
+
+def alive(state: ServiceState) -> bool:
+    return _is_service(state.pid)
+
+
+def _last_error(log: Path) -> str:
+    lines = [line.strip() for line in log.read_text(errors="replace").splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("error:")]
+    return (errors or lines or ["(no output)"])[-1]
+
+
+def _client_ports(stack: Stack, spec: LocalSpec) -> range:
+    """The ports clients use: the proxy's, or one per possible replica with direct ingress."""
+    serving = stack.settings.serving
+    return range(
+        spec.port, spec.port + (serving.autoscaling.max_replicas if serving.ingress == "direct" else 1)
+    )
+
+
+def _check_startable(spec: LocalSpec, run_dir: Path) -> Stack:
+    """Every user error visible before spawning anything: a service running, paths, settings, model, ports."""
+    running = read_state(run_dir)
+    if running is not None and _is_service(running.pid):
+        raise UserError(f"a scoring service already runs from {run_dir} (pid {running.pid}); stop it first")
+    ray_temp_dir(run_dir)
+    stack = load_stack(Path(spec.project_dir), spec.stack)
+    placement = Placement(LOOPBACK, spec.port, Path(spec.project_dir))
+    load_artifact(scoring_options(stack, placement, LocalOverrides()).artifact_uri)
+    for port in _client_ports(stack, spec):
+        check_port_free(port, "--port")
+    check_port_free(spec.metrics_port, "--metrics-port")
+    return stack
+
+
+def _ray_environment(stack: Stack, spec: LocalSpec) -> dict[str, str]:
+    env = {**RAY_ENV, **serve_environment(stack)}
+    if stack.settings.serving.ingress == "direct":
+        ports = _client_ports(stack, spec)
+        env |= {
+            "RAY_SERVE_DIRECT_INGRESS_MIN_HTTP_PORT": str(ports.start),
+            "RAY_SERVE_DIRECT_INGRESS_MAX_HTTP_PORT": str(ports.stop),
+            "RAY_SERVE_DIRECT_INGRESS_MIN_DRAINING_PERIOD_S": DIRECT_DRAINING_S,
+        }
+    return env | spec.env
+
+
+def start(spec: LocalSpec) -> ServiceState:
+    """Start the background process and wait until the app answers /readyz; its state is saved for `stop`."""
+    run_dir = Path(spec.run_dir)
+    stack = _check_startable(spec, run_dir)
+    if stack.settings.serving.ingress == "direct" and spec.proxy_port is None:
+        spec = spec.model_copy(update={"proxy_port": free_port()})
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / SPEC_FILE).write_text(spec.model_dump_json(indent=2))
+    log = run_dir / LOG_FILE
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "serving.local_run", str(run_dir / SPEC_FILE)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **_ray_environment(stack, spec)},
+            start_new_session=True,
+        )
+    state = ServiceState(
+        pid=process.pid,
+        url=f"http://{LOOPBACK}:{spec.port}",
+        metrics_url=f"http://{LOOPBACK}:{spec.metrics_port}/metrics",
+        log=str(log),
+        stack=spec.stack,
+        model_version=spec.model_version,
+        faults=spec.faults,
+    )
+    (run_dir / STATE_FILE).write_text(state.model_dump_json(indent=2))
+    _wait_ready(state, process, spec.ready_timeout_s, run_dir)
+    return state
+
+
+def _wait_ready(
+    state: ServiceState, process: subprocess.Popen[bytes], timeout_s: float, run_dir: Path
+) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            stop(run_dir)
+            raise UserError(
+                f"the scoring service exited with status {process.returncode} at start: "
+                f"{_last_error(Path(state.log))} (log: {state.log})"
+            )
+        if answers(f"{state.url}/readyz"):
+            return
+        time.sleep(0.5)
+    stop(run_dir)
+    raise UserError(f"the scoring service was not ready after {timeout_s:g}s; see {state.log}")
+
+
+def _ray_leftovers(session: int) -> list[int]:
+    """Ray processes still in the service's session: its agents can outlive their raylet by minutes."""
+    leftovers = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, _, _, sid = stat.read_text().rsplit(")", 1)[1].split()[:4]
+        except (OSError, ValueError):
+            continue
+        pid = int(stat.parent.name)
+        if int(sid) == session and state != "Z" and "ray" in _cmdline(pid):
+            leftovers.append(pid)
+    return leftovers
+
+
+def _signal_all(pids: list[int], signum: signal.Signals) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signum)
+
+
+def _wait_gone(pids: list[int], timeout_s: float) -> list[int]:
+    deadline = time.monotonic() + timeout_s
+    left = [p for p in pids if alive_pid(p)]
+    while left and time.monotonic() < deadline:
+        time.sleep(0.2)
+        left = [p for p in left if alive_pid(p)]
+    return left
+
+
+def stop(run_dir: Path, timeout_s: float = 90.0) -> ServiceState | None:
+    """SIGTERM the recorded PID and wait for its graceful shutdown, then end what is left of its Ray processes
+    (SIGKILL after a grace period). None when no service is recorded."""
+    state = read_state(run_dir)
+    if state is None:
+        return None
+    if _is_service(state.pid):
+        _signal_all([state.pid], signal.SIGTERM)
+        _wait_gone([state.pid], timeout_s)
+    stragglers = ([state.pid] if _is_service(state.pid) else []) + _ray_leftovers(state.pid)
+    _signal_all(stragglers, signal.SIGTERM)
+    stubborn = _wait_gone(stragglers, STRAGGLER_GRACE_S)
+    _signal_all(stubborn, signal.SIGKILL)
+    _wait_gone(stubborn, STRAGGLER_GRACE_S)
+    (run_dir / STATE_FILE).unlink(missing_ok=True)
+    return state

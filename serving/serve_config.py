@@ -1,0 +1,116 @@
+"""The one Serve config of the scoring application, from a stack's settings, in Ray Serve's config-file
+schema (ServeDeploySchema): a RayService's serveConfigV2 and the local run both deploy this document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from infra.settings import Stack
+from rules_src.durations import duration_seconds
+from serving.options import DEPLOYMENT, IMPORT_PATH, ScoringOptions
+
+ROUTE_PREFIX = "/"
+LOG_CLOSE_SHARE = 0.8
+"""Share of the graceful-shutdown budget a stopping replica spends flushing its prediction log."""
+_MEMORY_UNITS = {"Mi": 2**20, "Gi": 2**30}
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the config will run: how HTTP is bound and what relative URIs are relative to."""
+
+    host: str = "0.0.0.0"
+    port: int = 8000
+    base_dir: Path | None = None
+    """Relative artifact and log URIs are made absolute under it; None keeps them relative (a pod's cwd)."""
+
+
+@dataclass(frozen=True)
+class LocalOverrides:
+    """What only a local run may change: the reported model version, and fault injection."""
+
+    model_version: str | None = None
+    faults: bool = False
+
+
+def _uri(uri: str, base_dir: Path | None) -> str:
+    if base_dir is None or "://" in uri or Path(uri).is_absolute():
+        return uri
+    return str((base_dir / uri).resolve())
+
+
+def _memory_bytes(quantity: str) -> int:
+    return int(quantity[:-2]) * _MEMORY_UNITS[quantity[-2:]]
+
+
+def scoring_options(stack: Stack, placement: Placement, overrides: LocalOverrides) -> ScoringOptions:
+    serving, model = stack.settings.serving, stack.settings.model
+    return ScoringOptions(
+        artifact_uri=_uri(model.artifact_uri, placement.base_dir),
+        model_version=overrides.model_version,
+        prediction_log_uri=_uri(serving.prediction_log.uri, placement.base_dir),
+        flush_rows=serving.prediction_log.flush_rows,
+        flush_interval_s=duration_seconds(serving.prediction_log.flush_interval),
+        log_close_timeout_s=duration_seconds(serving.graceful_shutdown_timeout) * LOG_CLOSE_SHARE,
+        max_batch_size=serving.batching.max_batch_size,
+        batch_wait_timeout_s=duration_seconds(serving.batching.batch_wait_timeout),
+        faults=overrides.faults,
+    )
+
+
+def deployment_config(stack: Stack) -> dict[str, Any]:
+    """The CreditScorer deployment's options: concurrency, autoscaling, resources, shutdown budget."""
+    serving = stack.settings.serving
+    scaling = serving.autoscaling
+    return {
+        "name": DEPLOYMENT,
+        "max_ongoing_requests": serving.max_ongoing_requests,
+        "autoscaling_config": {
+            "min_replicas": scaling.min_replicas,
+            "initial_replicas": scaling.min_replicas,
+            "max_replicas": scaling.max_replicas,
+            "target_ongoing_requests": scaling.target_ongoing_requests,
+            "upscale_delay_s": duration_seconds(scaling.upscale_delay),
+            "downscale_delay_s": duration_seconds(scaling.downscale_delay),
+        },
+        "ray_actor_options": {
+            "num_cpus": serving.resources.cpus,
+            "memory": _memory_bytes(serving.resources.memory),
+        },
+        "graceful_shutdown_timeout_s": duration_seconds(serving.graceful_shutdown_timeout),
+    }
+
+
+DIRECT_INGRESS_ENV = {"RAY_SERVE_THROUGHPUT_OPTIMIZED": "1"}
+"""Serve's throughput preset: replicas serve HTTP themselves (direct ingress), user code and router on the
+replica's main loop, gRPC between deployments, buffered access logs. See bench/serving_benchmark.py."""
+
+
+def serve_environment(stack: Stack) -> dict[str, str]:
+    """Environment the Ray processes need for the stack's ingress mode (Serve reads it when imported)."""
+    return dict(DIRECT_INGRESS_ENV) if stack.settings.serving.ingress == "direct" else {}
+
+
+def serve_config(
+    stack: Stack, placement: Placement | None = None, overrides: LocalOverrides | None = None
+) -> dict[str, Any]:
+    """The Serve config document (ServeDeploySchema) of the stack's scoring application."""
+    placement = placement or Placement()
+    options = scoring_options(stack, placement, overrides or LocalOverrides())
+    application: dict[str, Any] = {
+        "name": stack.settings.serving.application,
+        "route_prefix": ROUTE_PREFIX,
+        "import_path": IMPORT_PATH,
+        "args": options.model_dump(mode="json"),
+        "deployments": [deployment_config(stack)],
+    }
+    if not stack.settings.serving.access_log:
+        application["logging_config"] = {"enable_access_log": False}  # Serve logs every request by default
+    return {
+        "proxy_location": "EveryNode",
+        "http_options": {"host": placement.host, "port": placement.port},
+        "applications": [application],
+    }

@@ -1,0 +1,239 @@
+"""End to end on one machine: the real scoring service, Prometheus, Alertmanager and Pushgateway running the
+generated rules and routing, real traffic and a real drift run; each fault must reach the receivers the seed
+names, and nothing else. The stack is prod's, made fast (2 s intervals, `for` capped at 20 s), in a scratch
+copy of the project under run/ so its prediction log, model and reports are its own."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from dashboards_src.build import dashboards
+from dashboards_src.variables import panels, substitute
+from infra.cli import main
+from infra.local.fast import fast_values
+from infra.local.process import free_port
+from infra.local.snapshot import snapshot
+from infra.local.stack import LocalState, Ports, down, read_state, restart_scoring, up
+from infra.local.traffic import Mode, applicants, drive, set_faults
+from infra.local.webhook_sink import alertnames, read_notifications
+from infra.settings import Stack, load_stack
+from infra.settings.loader import read_config, stack_file
+from serving import contract as c
+from serving.artifact import load_artifact
+from tests.conftest import PROJECT_DIR
+from tests.dashboards_src.grafana_json import targets
+
+pytestmark = pytest.mark.timeout(900)
+
+RATE = 15.0
+NOT_CAUSED = {
+    "CpuUsageHigh": "needs the node's CPU above 85 % for its real 10m; the e2e stack keeps that `for`, since "
+    "this shared machine's load is outside the test's control (its promtool test covers it)",
+    "DriftJobStale": "needs no successful run for longer than the drift schedule's gap (8d); covered by its "
+    "promtool test",
+}
+LABEL_PANELS = {"Business cost per application", "AUC", "AUC over time"}
+"""Drift panels that need delayed true labels, which this run does not ingest."""
+
+
+@dataclass(frozen=True)
+class Local:
+    project: Path
+    run_dir: Path
+    stack: Stack
+    state: LocalState
+
+    def prometheus(self, path: str, **params: str) -> Any:
+        url = f"{self.state.url('prometheus')}{path}?{urllib.parse.urlencode(params)}"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return json.load(response)["data"]
+
+    def firing(self) -> set[str]:
+        return {a["labels"]["alertname"] for a in self.prometheus("/api/v1/alerts")["alerts"]
+                if a["state"] == "firing"}  # fmt: skip
+
+    def delivered(self) -> dict[str, list[set[str]]]:
+        """Per receiver, the alert names of each notification received so far (firing ones only)."""
+        folder = self.run_dir / "notifications"
+        return {p.stem: [alertnames([n]) for n in read_notifications(p) if n["status"] == "firing"]
+                for p in folder.glob("*.jsonl")}  # fmt: skip
+
+    def traffic(self, mode: Mode, seconds: float, error_rate: float = 0.0, delay_ms: int = 0) -> None:
+        artifact = load_artifact(str(self.project / self.stack.settings.model.artifact_uri))
+        set_faults(self.state.scoring_url, error_rate, delay_ms)
+        try:
+            drive(self.state.scoring_url, applicants(mode, artifact, seed=11), mode, seconds, RATE)
+        finally:
+            set_faults(self.state.scoring_url, 0.0, 0)
+
+
+def _wait(condition: Callable[[], object], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out after {timeout:g}s waiting for {what}"
+        time.sleep(1)
+
+
+def _e2e_project(root: Path) -> Path:
+    """A scratch project: prod's settings made fast, CPU's `for` kept real, and a freshly trained model."""
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    shutil.copy(PROJECT_DIR / "Pulumi.yaml", root / "Pulumi.yaml")
+    values, _ = read_config(stack_file(PROJECT_DIR, "prod"))
+    values = fast_values(values)
+    values["alerts"]["CpuUsageHigh"] = {**values["alerts"].get("CpuUsageHigh", {}), "for": "10m"}
+    config = {f"vigie:{key}": value for key, value in values.items()}
+    (root / "Pulumi.prod.yaml").write_text(yaml.safe_dump({"config": config}, sort_keys=False))
+    assert main(["--project-dir", str(root), "model", "train", "--stack", "prod"]) == 0
+    return root
+
+
+@pytest.fixture(scope="module")
+def local() -> Iterator[Local]:
+    project = _e2e_project(PROJECT_DIR / "run" / "e2e")
+    run_dir = project / "run" / "local"
+    stack = load_stack(project, "prod")
+    ports = Ports(**{name: free_port() for name in Ports.model_fields})
+    state = up(project, stack, run_dir, ports, fast=True)
+    try:
+        yield Local(project, run_dir, stack, state)
+    finally:
+        down(run_dir)
+        assert read_state(run_dir) is None
+
+
+def test_normal_traffic_raises_nothing_but_the_watchdog(local: Local) -> None:
+    local.traffic(Mode.NORMAL, 30)
+    _wait(lambda: "watchdog" in local.delivered(), 30, "the Watchdog at its receiver")
+    assert local.firing() == {"Watchdog"}
+    assert set(local.delivered()) == {"watchdog"}
+
+
+def _new(local: Local, before: dict[str, list[set[str]]]) -> dict[str, set[str]]:
+    """Alert names delivered to each receiver since `before`."""
+    now = local.delivered()
+    return {
+        r: set().union(*n[len(before.get(r, [])) :]) for r, n in now.items() if n[len(before.get(r, [])) :]
+    }
+
+
+def test_a_5xx_rate_between_1_and_5_percent_only_warns(local: Local) -> None:
+    before = local.delivered()
+    local.traffic(Mode.ERRORS, 45, error_rate=0.03)
+    _wait(
+        lambda: "Http5xxRateHigh" in _new(local, before).get("slack-ops-alerts", set()), 30, "the 5xx warning"
+    )
+    assert "ApiErrorRateCritical" not in local.firing()
+    assert set(_new(local, before)) <= {"slack-ops-alerts", "watchdog"}
+
+
+def test_errors_above_5_percent_page_and_mute_the_5xx_warning(local: Local) -> None:
+    _wait(lambda: not local.firing() - {"Watchdog"}, 120, "the previous alerts to resolve")
+    before = local.delivered()
+    local.traffic(Mode.ERRORS, 40, error_rate=0.2)
+    _wait(lambda: {"pagerduty-p0", "slack-ops-critical"} <= set(_new(local, before)), 30, "the P0 page")
+    new = _new(local, before)
+    assert new["pagerduty-p0"] == new["slack-ops-critical"] == {"ApiErrorRateCritical"}
+    assert "Http5xxRateHigh" in local.firing()  # firing in Prometheus, yet inhibited in Alertmanager:
+    assert "Http5xxRateHigh" not in new.get("slack-ops-alerts", set())
+
+
+def test_slow_responses_raise_the_latency_alerts(local: Local) -> None:
+    before = local.delivered()
+    local.traffic(Mode.SLOW, 45, delay_ms=1200)
+    _wait(
+        lambda: "LatencyP99Critical" in _new(local, before).get("slack-ops-critical", set()), 30, "p99 page"
+    )
+    assert {"LatencyP99Critical", "LatencyP95High"} <= local.firing()
+    assert "LatencyP95High" not in _new(local, before).get("slack-ops-alerts", set())  # muted by the p99 page
+
+
+def test_refusal_heavy_traffic_reaches_the_business_mailbox(local: Local) -> None:
+    before = local.delivered()
+    local.traffic(Mode.REFUSALS, 30)
+    _wait(lambda: "CreditRefusalRateHigh" in _new(local, before).get("email-business", set()), 60, "business")
+
+
+def test_drifted_traffic_and_a_drift_run_alert_the_mlops_channel(local: Local) -> None:
+    before = local.delivered()
+    local.traffic(Mode.DRIFTED, 40)
+    pushgateway = local.state.url("pushgateway")
+    args = [
+        "--project-dir",
+        str(local.project),
+        "drift",
+        "run",
+        "--stack",
+        "prod",
+        "--pushgateway",
+        pushgateway,
+    ]
+    assert main(args) == 0
+    _wait(
+        lambda: "DataDriftDetected" in _new(local, before).get("slack-mlops-alerts", set()),
+        60,
+        "the ML alert",
+    )
+    reports = sorted((local.project / local.stack.settings.drift.reports_uri / "prod").glob("*/"))
+    assert reports and (reports[-1] / "Data_Drift_Report.html").is_file()
+
+
+def test_a_failed_drift_run_alerts_the_mlops_channel(local: Local) -> None:
+    before = local.delivered()
+    pushgateway = local.state.url("pushgateway")
+    args = ["--project-dir", str(local.project), "drift", "run", "--stack", "prod", "--pushgateway", pushgateway,
+            "--log-uri", str(local.project / "run" / "no-such-log")]  # fmt: skip
+    assert main(args) != 0
+    _wait(
+        lambda: "DriftJobFailed" in _new(local, before).get("slack-mlops-alerts", set()), 60, "the failed run"
+    )
+
+
+def test_the_model_version_alert_fires_for_an_undeclared_version(local: Local) -> None:
+    before = local.delivered()
+    restart_scoring(local.project, local.run_dir, "credit-lgbm-2099.1.0")
+    local.traffic(Mode.NORMAL, 20)
+    _wait(
+        lambda: "ModelVersionUnexpected" in _new(local, before).get("slack-ops-alerts", set()), 90, "version"
+    )
+
+
+def test_every_rule_and_panel_query_returns_data(local: Local) -> None:
+    """Run after the faults above: each recording rule has data, each alert has fired, each panel query
+    answers, except what the test did not cause (listed with the reason)."""
+    window = "30m"
+    for recording in c.RECORDINGS:
+        assert local.prometheus("/api/v1/query", query=f"last_over_time({recording.name}[{window}])")[
+            "result"
+        ], recording.name
+    fired = {r["metric"]["alertname"] for r in local.prometheus(
+        "/api/v1/query", query=f'max_over_time(ALERTS{{alertstate="firing"}}[{window}])')["result"]}  # fmt: skip
+    assert {a.name for a in local.stack.enabled_alerts} - fired == set(NOT_CAUSED) - fired
+    silent = []
+    for board in dashboards(local.stack).values():
+        for panel, target in targets(board):
+            query = substitute(target["expr"], board)
+            result = local.prometheus("/api/v1/query", query=f"last_over_time(({query})[{window}:15s])")
+            if not result["result"] and panel["title"] not in LABEL_PANELS:
+                silent.append(f"{board['uid']} / {panel['title']}: {target['expr']}")
+    assert not silent, "\n".join(silent)
+
+
+def test_snapshots_draw_every_dashboard_from_live_data(local: Local) -> None:
+    for uid, board in dashboards(local.stack).items():
+        out = local.run_dir / "snapshots" / f"{uid}.png"
+        shown, with_data = snapshot(board, local.state.url("prometheus"), out, minutes=30)
+        label_panels = sum(p["title"] in LABEL_PANELS for p in panels(board) if p.get("targets"))
+        assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert with_data == shown - label_panels, uid

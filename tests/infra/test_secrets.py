@@ -1,0 +1,61 @@
+"""Secrets stay secret: the receivers' credentials and Grafana's generated password are Pulumi secrets from
+config to the Kubernetes Secret, and appear in clear nowhere else: not in other resources' inputs, not in the
+Helm values, not in stack outputs, not in generated/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from infra.settings import load_stack
+from rules_src.alertmanager import CREDENTIALS_SECRET
+from tests.conftest import PROJECT_DIR, STACKS, CliRunner
+from tests.infra.pulumi_run import GRAFANA_PASSWORD, Deployment, canary, clear_strings, reveal
+
+
+def _canaries(stack: str) -> dict[str, str]:
+    return {key: canary(key, stack) for key in load_stack(PROJECT_DIR, stack).secret_keys}
+
+
+def test_canaries_are_really_given_to_the_program(deployment: Deployment) -> None:
+    """The positive control: each configured secret does reach the credentials Secret."""
+    (secret,) = [m for m in deployment.manifests("Secret") if m["metadata"]["name"] == CREDENTIALS_SECRET]
+    assert secret["stringData"] == _canaries(deployment.stack) != {}
+
+
+def test_no_secret_appears_in_clear_in_any_resource_input(deployment: Deployment) -> None:
+    secrets = [*_canaries(deployment.stack).values(), GRAFANA_PASSWORD]
+    for registration in deployment.registrations:
+        clear = "\n".join(clear_strings(registration.inputs))
+        leaked = [s for s in secrets if s in clear]
+        assert leaked == [], f"{registration.name} holds {leaked} in clear"
+
+
+def test_only_the_two_secrets_hold_secret_values_at_all(deployment: Deployment) -> None:
+    secrets = [*_canaries(deployment.stack).values(), GRAFANA_PASSWORD]
+    holders = {r.name for r in deployment.registrations if any(s in str(reveal(r.inputs)) for s in secrets)}
+    assert holders == {
+        "monitoring-secret-vigie-alertmanager-credentials",
+        "monitoring-secret-vigie-grafana-admin",
+    }
+
+
+def test_stack_outputs_hold_no_secret_in_clear(deployment: Deployment) -> None:
+    clear = {k: v for k, v in deployment.outputs.items() if k not in deployment.secret_outputs}
+    assert not any(s in str(clear) for s in [*_canaries(deployment.stack).values(), GRAFANA_PASSWORD])
+    assert deployment.outputs["grafanaAdminPassword"] == GRAFANA_PASSWORD
+    assert "grafanaAdminPassword" in deployment.secret_outputs
+
+
+def test_render_never_writes_a_secret_value(project: Path, vigie: CliRunner) -> None:
+    """Secrets given as Pulumi would store them ({secure: …}) never reach generated/; redaction markers do."""
+    planted: list[str] = []
+    for name in STACKS:
+        path = project / f"Pulumi.{name}.yaml"
+        lines = [f"  vigie:{key}:\n    secure: {value}\n" for key, value in _canaries(name).items()]
+        path.write_text(path.read_text() + "".join(lines))
+        planted += _canaries(name).values()
+    assert vigie("--project-dir", project, "render", "--all")[0] == 0
+    generated = {p: p.read_text() for p in (project / "generated").rglob("*") if p.is_file()}
+    assert [p for p, text in generated.items() if any(s in text for s in planted)] == []
+    monitoring = (project / "generated" / "prod" / "manifests" / "monitoring.yaml").read_text()
+    assert "smtpPassword: '<redacted: pulumi secret vigie:smtpPassword>'" in monitoring

@@ -1,0 +1,182 @@
+"""Safe by default: every workload Vigie defines runs non-root with no privilege, sized, probed when it serves,
+labelled; the RayService scales within the serving settings; the drift job runs the drift CLI one at a time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from infra.cli import parser
+from infra.labels import PART_OF, PART_OF_LABEL, STACK_LABEL
+from infra.manifests.data_volume import DATA_DIR, in_cluster, stack_uris
+from infra.manifests.drift_cronjob import SETTINGS_DIR
+from infra.manifests.names import endpoints
+from infra.manifests.scoring import serve_document
+from infra.settings import load_stack
+from rules_src.durations import duration_seconds
+from tests.conftest import PROJECT_DIR
+from tests.infra.pulumi_run import Deployment
+
+LABELS = ("app.kubernetes.io/component", "app.kubernetes.io/managed-by", "app.kubernetes.io/name")
+
+
+def _pod_templates(deployment: Deployment) -> dict[str, dict[str, Any]]:
+    """Every pod template Vigie defines, by owner, with whether it serves (and so must be probed)."""
+    (ray,) = deployment.manifests("RayService")
+    (pushgateway,) = deployment.manifests("Deployment")
+    (cron_job,) = deployment.manifests("CronJob")
+    cluster = ray["spec"]["rayClusterConfig"]
+    return {
+        "ray head": cluster["headGroupSpec"]["template"],
+        "ray workers": cluster["workerGroupSpecs"][0]["template"],
+        "pushgateway": pushgateway["spec"]["template"],
+        "drift job": cron_job["spec"]["jobTemplate"]["spec"]["template"],
+    }
+
+
+def test_every_pod_runs_non_root_with_the_default_seccomp_profile(deployment: Deployment) -> None:
+    for owner, template in _pod_templates(deployment).items():
+        security = template["spec"]["securityContext"]
+        assert security["runAsNonRoot"] is True and security["runAsUser"] > 0, owner
+        assert security["seccompProfile"] == {"type": "RuntimeDefault"}, owner
+
+
+def _restricted(container: dict[str, Any]) -> bool:
+    security = container["securityContext"]
+    return (
+        security["allowPrivilegeEscalation"] is False
+        and security["capabilities"] == {"drop": ["ALL"]}
+        and security["privileged"] is False
+        and security["readOnlyRootFilesystem"] is True
+        and security["runAsNonRoot"] is True
+    )
+
+
+def test_every_container_drops_all_privilege_on_a_read_only_root(deployment: Deployment) -> None:
+    for owner, template in _pod_templates(deployment).items():
+        for container in template["spec"]["containers"]:
+            assert _restricted(container), f"{owner}/{container['name']}"
+            mounts = {m["mountPath"] for m in container["volumeMounts"]}
+            assert mounts & {"/tmp", "/data"}, f"{owner} has nowhere writable"
+    (ray,) = deployment.manifests("RayService")
+    assert _restricted(ray["spec"]["rayClusterConfig"]["autoscalerOptions"])
+
+
+def test_every_container_requests_and_is_limited_to_cpu_and_memory(deployment: Deployment) -> None:
+    (ray,) = deployment.manifests("RayService")
+    sized = [c for t in _pod_templates(deployment).values() for c in t["spec"]["containers"]]
+    sized.append(ray["spec"]["rayClusterConfig"]["autoscalerOptions"])
+    for container in sized:
+        resources = container["resources"]
+        assert set(resources["requests"]) == set(resources["limits"]) == {"cpu", "memory"}
+
+
+def test_serving_pods_have_liveness_and_readiness_probes(deployment: Deployment) -> None:
+    templates = _pod_templates(deployment)
+    for owner in ("ray head", "ray workers", "pushgateway"):
+        (container,) = templates[owner]["spec"]["containers"]
+        assert container["livenessProbe"]["httpGet"] and container["readinessProbe"]["httpGet"], owner
+    (job,) = deployment.manifests("CronJob")
+    assert job["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"] > 0
+
+
+def test_only_the_ray_head_mounts_a_service_account_token(deployment: Deployment) -> None:
+    """The autoscaler sidecar in the head scales the cluster through the API; nothing else calls it."""
+    mounted = {o: t["spec"]["automountServiceAccountToken"] for o, t in _pod_templates(deployment).items()}
+    assert mounted == {"ray head": True, "ray workers": False, "pushgateway": False, "drift job": False}
+
+
+def test_every_object_and_pod_carries_vigie_labels(deployment: Deployment) -> None:
+    stack = deployment.stack
+    labelled = [r.manifest()["metadata"] for r in deployment.kubernetes_objects()]
+    labelled += [t["metadata"] for t in _pod_templates(deployment).values()]
+    for metadata in labelled:
+        labels = metadata["labels"]
+        assert labels[PART_OF_LABEL] == PART_OF and labels[STACK_LABEL] == stack, metadata["name"]
+        assert all(labels.get(key) for key in LABELS), metadata["name"]
+
+
+def test_vigie_namespaces_enforce_the_restricted_pod_security_level(deployment: Deployment) -> None:
+    enforced = {
+        m["metadata"]["name"]: m["metadata"]["labels"]["pod-security.kubernetes.io/enforce"]
+        for m in deployment.manifests("Namespace")
+    }
+    s = load_stack(PROJECT_DIR, deployment.stack).settings
+    assert enforced == {
+        s.monitoring.namespace: "privileged",
+        s.serving.namespace: "restricted",
+        s.platform.kuberay_namespace: "restricted",
+    }
+
+
+def test_ray_service_autoscales_workers_within_the_serving_bounds(deployment: Deployment) -> None:
+    s = load_stack(PROJECT_DIR, deployment.stack).settings
+    (ray,) = deployment.manifests("RayService")
+    cluster = ray["spec"]["rayClusterConfig"]
+    (workers,) = cluster["workerGroupSpecs"]
+    assert cluster["enableInTreeAutoscaling"] is True and cluster["rayVersion"] == s.platform.ray_version
+    assert (workers["minReplicas"], workers["replicas"], workers["maxReplicas"]) == (
+        s.serving.autoscaling.min_replicas,
+        s.serving.autoscaling.min_replicas,
+        s.serving.autoscaling.max_replicas,
+    )
+    assert cluster["headGroupSpec"]["rayStartParams"]["num-cpus"] == "0"
+    assert workers["template"]["spec"]["containers"][0]["resources"]["limits"] == {
+        "cpu": s.platform.scoring.worker.cpu,
+        "memory": s.platform.scoring.worker.memory,
+    }
+
+
+def test_drift_cron_job_runs_the_drift_cli_one_run_at_a_time(deployment: Deployment) -> None:
+    stack = load_stack(PROJECT_DIR, deployment.stack)
+    s = stack.settings
+    (cron_job,) = deployment.manifests("CronJob")
+    spec = cron_job["spec"]
+    assert (spec["schedule"], spec["concurrencyPolicy"]) == (s.drift.schedule, "Forbid")
+    job = spec["jobTemplate"]["spec"]
+    assert job["backoffLimit"] == s.platform.drift_job.backoff_limit
+    assert job["activeDeadlineSeconds"] == duration_seconds(s.platform.drift_job.active_deadline)
+    (container,) = job["template"]["spec"]["containers"]
+    command = container["command"]
+    assert command[0] == "vigie"
+    args = parser().parse_args(command[1:])
+    assert (args.command, args.drift_command, args.stack) == ("drift", "run", stack.name)
+    assert (args.project_dir, args.pushgateway) == (Path(SETTINGS_DIR), endpoints(stack)["pushgateway"].url)
+    assert job["template"]["spec"]["serviceAccountName"] == "vigie-drift"
+
+
+def test_drift_job_has_its_own_service_account_and_no_api_rights(deployment: Deployment) -> None:
+    (account,) = deployment.manifests("ServiceAccount")
+    assert account["automountServiceAccountToken"] is False
+    kinds = {r.inputs["kind"] for r in deployment.kubernetes_objects()}
+    assert not kinds & {"Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"}
+
+
+def test_drift_settings_file_loads_as_the_deployed_stack(deployment: Deployment, tmp_path: Path) -> None:
+    """The mounted Pulumi.<stack>.yaml gives `vigie drift run` exactly the settings the program deployed."""
+    (config_map,) = [
+        m for m in deployment.manifests("ConfigMap") if m["metadata"]["name"] == "vigie-drift-settings"
+    ]
+    ((file_name, text),) = config_map["data"].items()
+    (tmp_path / file_name).write_text(text)
+    assert load_stack(tmp_path, deployment.stack) == load_stack(PROJECT_DIR, deployment.stack)
+
+
+def test_scoring_and_drift_pods_see_the_same_storage(deployment: Deployment) -> None:
+    """Relative URIs live on the shared data volume, at the same paths for the Serve app and the drift job."""
+    stack = load_stack(PROJECT_DIR, deployment.stack)
+    model, log, reports = (in_cluster(uri) for uri in stack_uris(stack))
+    args = serve_document(stack)["applications"][0]["args"]
+    assert (args["artifact_uri"], args["prediction_log_uri"]) == (model, log)
+    (cron_job,) = deployment.manifests("CronJob")
+    command = cron_job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["command"]
+    parsed = parser().parse_args(command[1:])
+    assert (parsed.model_uri, parsed.log_uri, parsed.output_uri) == (model, log, reports)
+    templates = _pod_templates(deployment)
+    for owner in ("ray head", "ray workers", "drift job"):
+        volumes = {v["name"]: v for v in templates[owner]["spec"]["volumes"]}
+        assert volumes["data"]["persistentVolumeClaim"]["claimName"] == "vigie-data", owner
+        mounts = {
+            m["name"]: m["mountPath"] for m in templates[owner]["spec"]["containers"][0]["volumeMounts"]
+        }
+        assert mounts["data"] == DATA_DIR, owner

@@ -1,0 +1,262 @@
+"""The scoring app on Ray Serve, started by `vigie serve start` as an operator would (one Ray for the module):
+answers, 422s, the metric contract on Ray's metrics endpoint, fault injection, loopback-only listeners, and a
+graceful stop that leaves every answered prediction in the log exactly once.
+
+The tests run in file order; the last one stops the service.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyarrow.dataset as ds
+import pytest
+
+from infra.cli import main
+from infra.local.process import free_port
+from serving import contract
+from serving.artifact_format import PREDICTIONS_DIR, REQUEST_ID
+from serving.local_service import read_state
+from tests.conftest import PROJECT_DIR
+
+ROOT = PROJECT_DIR / "run" / f"t-srv-{os.getpid()}"
+"""Short: Ray's Unix sockets live under it."""
+SERVED_VERSION = "credit-lgbm-canary"
+APPLICATION = "scoring"
+
+
+def _vigie(*args: str | Path) -> tuple[int, str]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        code = main(["--project-dir", str(ROOT), *(str(a) for a in args)])
+    return code, out.getvalue()
+
+
+@dataclass
+class Service:
+    url: str
+    metrics_url: str
+    answered: set[str] = field(default_factory=set)
+    """Request ids answered 200 by a scoring route: each must end up in the prediction log once."""
+
+    def post(self, path: str, body: Any, **kwargs: Any) -> httpx.Response:
+        response = httpx.post(f"{self.url}{path}", json=body, timeout=30, **kwargs)
+        if response.status_code == 200:
+            predictions = response.json().get("predictions", [response.json()])
+            self.answered.update(p["request_id"] for p in predictions)
+        return response
+
+
+@pytest.fixture(scope="module")
+def service() -> Iterator[Service]:
+    ROOT.mkdir(parents=True)
+    shutil.copy(PROJECT_DIR / "Pulumi.dev.yaml", ROOT)
+    try:
+        assert _vigie("model", "train", "--stack", "dev")[0] == 0
+        code, out = _vigie(
+            "serve",
+            "start",
+            "--stack",
+            "dev",
+            "--port",
+            free_port(),
+            "--metrics-port",
+            free_port(),
+            "--enable-faults",
+            "--model-version",
+            SERVED_VERSION,
+            "--run-dir",
+            "s",
+            "--timeout",
+            "240",
+        )
+        assert code == 0, out
+        state = read_state(ROOT / "s")
+        assert state is not None
+        yield Service(state.url, state.metrics_url)
+    finally:
+        _vigie("serve", "stop", "--run-dir", "s")
+        shutil.rmtree(ROOT, ignore_errors=True)
+
+
+def test_predictions_come_back_with_serves_request_id_and_the_served_version(
+    service: Service, applicants: list[dict[str, Any]]
+) -> None:
+    response = service.post("/predict", applicants[0])
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["model_version"], body["request_id"]) == (SERVED_VERSION, response.headers["x-request-id"])
+    batch = service.post("/predict/batch", {"applicants": applicants[1:6]})
+    assert [p["request_id"] for p in batch.json()["predictions"]] == [
+        f"{batch.headers['x-request-id']}-{i}" for i in range(5)
+    ]
+    for applicant in applicants[6:40]:
+        assert service.post("/predict", applicant).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"age_years": 41}, "not an object", None, {"applicants": []}],
+    ids=["partial", "string", "null", "batch-like"],
+)
+def test_bad_payloads_are_422_through_ray_never_5xx(service: Service, body: Any) -> None:
+    assert service.post("/predict", body).status_code == 422
+
+
+def test_model_reports_the_overridden_version_and_the_artifacts(service: Service) -> None:
+    info = httpx.get(f"{service.url}/model").json()
+    assert (info["model_version"], info["artifact_version"]) == (SERVED_VERSION, "credit-lgbm-2026.11.0")
+
+
+def _scrape(url: str) -> dict[str, list[dict[str, str]]]:
+    """Series labels by metric name, from the Prometheus text format."""
+    series: dict[str, list[dict[str, str]]] = {}
+    for line in httpx.get(url, timeout=10).text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name, _, rest = line.partition("{")
+        labels = dict(pair.split("=", 1) for pair in rest.rsplit("}", 1)[0].split('",') if "=" in pair)
+        series.setdefault(name, []).append({k: v.strip('"') for k, v in labels.items()})
+    return series
+
+
+def _missing(metric: contract.Metric, series: dict[str, list[dict[str, str]]]) -> str | None:
+    name = metric.bucket if metric.kind is contract.Kind.HISTOGRAM else metric.name
+    labels = set(metric.labels) | ({contract.LE} if metric.kind is contract.Kind.HISTOGRAM else set())
+    if not series.get(name):
+        return f"{name}: no series"
+    if not any(labels <= set(s) for s in series[name]):
+        return f"{name}: no series with labels {sorted(labels)}"
+    return None
+
+
+def _contract_gaps(series: dict[str, list[dict[str, str]]]) -> list[str]:
+    gaps = [m for m in (_missing(metric, series) for metric in contract.SERVICE_METRICS) if m]
+    statuses = {
+        s.get(contract.STATUS_CODE)
+        for s in series.get(contract.HTTP_REQUESTS.name, [])
+        if s.get(contract.APPLICATION) == APPLICATION
+    }
+    return gaps + [
+        f"{contract.HTTP_REQUESTS.name}: no {code} series" for code in ("200", "422") if code not in statuses
+    ]
+
+
+def test_every_service_metric_of_the_contract_is_exported_with_its_labels(service: Service) -> None:
+    deadline = time.monotonic() + 90
+    while True:
+        series = _scrape(service.metrics_url)
+        gaps = _contract_gaps(series)
+        if not gaps or time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    assert gaps == []
+    for metric in contract.SERVICE_METRICS:
+        name = metric.bucket if metric.kind is contract.Kind.HISTOGRAM else metric.name
+        if contract.APPLICATION in metric.labels:
+            assert {s[contract.APPLICATION] for s in series[name]} >= {APPLICATION}, name
+        if contract.MODEL_VERSION in metric.labels:
+            assert {s[contract.MODEL_VERSION] for s in series[name]} == {SERVED_VERSION}, name
+
+
+def _value(series_text: str, name: str) -> float:
+    return sum(
+        float(line.rsplit(" ", 1)[1]) for line in series_text.splitlines() if line.startswith(name + "{")
+    )
+
+
+def test_decision_counters_and_score_histogram_count_every_scored_applicant(service: Service) -> None:
+    scored = len(service.answered)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        text = httpx.get(service.metrics_url, timeout=10).text
+        decided = _value(text, contract.ACCEPTED_CREDITS.name) + _value(text, contract.REJECTED_CREDITS.name)
+        if decided == scored and _value(text, contract.SCORE.count) == scored:
+            break
+        time.sleep(2)
+    assert (decided, _value(text, contract.SCORE.count)) == (scored, scored)
+    assert _value(text, contract.MODEL_VERSION_INFO.name) >= 1
+
+
+def test_injected_faults_fail_the_asked_share_with_500_after_the_delay(
+    service: Service, applicants: list[dict[str, Any]]
+) -> None:
+    faults = httpx.post(f"{service.url}/admin/faults", json={"error_rate": 0.5, "delay_ms": 200}, timeout=10)
+    assert faults.json() == {"error_rate": 0.5, "delay_ms": 200}
+    time.sleep(1.0)  # every replica refreshes its copy within 0.5 s
+    try:
+        timed = []
+        for applicant in applicants[40:50]:
+            started = time.monotonic()
+            timed.append((service.post("/predict", applicant).status_code, time.monotonic() - started))
+    finally:
+        httpx.post(f"{service.url}/admin/faults", json={"error_rate": 0.0, "delay_ms": 0}, timeout=10)
+    codes = [code for code, _ in timed]
+    assert set(codes) == {200, 500} and 4 <= codes.count(500) <= 5
+    assert min(seconds for _, seconds in timed) >= 0.2
+
+
+def _listening_inodes() -> dict[str, str]:
+    """Socket inode → local address of every listening TCP socket of the machine."""
+    found = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A":
+                found[fields[9]] = fields[1].rsplit(":", 1)[0]
+    return found
+
+
+def _session_socket_inodes(session: int) -> set[str]:
+    inodes = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[3]) != session:
+                continue
+            links = [os.readlink(fd) for fd in (stat.parent / "fd").iterdir()]
+        except (OSError, IndexError, ValueError):
+            continue
+        inodes.update(link[8:-1] for link in links if link.startswith("socket:["))
+    return inodes
+
+
+LOOPBACK_HEX = {"0100007F", "0000000000000000FFFF00000100007F", "00000000000000000000000001000000"}
+"""127.0.0.1 as /proc/net/tcp writes it, the same mapped into IPv6, and ::1."""
+
+
+def test_every_listening_socket_of_the_service_is_on_loopback(service: Service) -> None:
+    state = read_state(ROOT / "s")
+    assert state is not None
+    listening = _listening_inodes()
+    ours = {inode: listening[inode] for inode in _session_socket_inodes(state.pid) if inode in listening}
+    assert len(ours) >= 5, "expected Ray's servers, Serve's proxy and the metrics endpoint"
+    assert {address for address in ours.values() if address not in LOOPBACK_HEX} == set()
+
+
+def test_status_reports_the_service_ready(service: Service) -> None:
+    code, out = _vigie("serve", "status", "--run-dir", "s")
+    assert (code, out.split(":")[1]) == (0, " ready at http")
+
+
+def test_a_graceful_stop_leaves_every_answered_prediction_in_the_log_exactly_once(service: Service) -> None:
+    state = read_state(ROOT / "s")
+    assert state is not None and len(service.answered) >= 45
+    code, out = _vigie("serve", "stop", "--run-dir", "s")
+    assert (code, out) == (0, f"stopped pid {state.pid}\n")
+    table = ds.dataset(
+        ROOT / "run/predictions" / PREDICTIONS_DIR, format="parquet", partitioning="hive"
+    ).to_table()
+    logged = table.column(REQUEST_ID).to_pylist()
+    assert (len(logged), set(logged)) == (len(service.answered), service.answered)
+    assert set(table.column("model_version").to_pylist()) == {SERVED_VERSION}
+    assert _session_socket_inodes(state.pid) == set()
+    assert _vigie("serve", "status", "--run-dir", "s") == (1, "not running\n")
