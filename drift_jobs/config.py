@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from drift_jobs.errors import DriftJobError
-from drift_jobs.storage import resolve
 from infra.settings import Stack
 from infra.settings.model import Drift
+from infra.settings.types import resolve_location
 from rules_src.alerts import drift as drift_alerts
 from rules_src.durations import duration_seconds
 
@@ -61,9 +61,9 @@ def job_config(
     assert threshold is not None  # DataDriftDetected is a ratio alert: the catalog gives it a threshold
     return JobConfig(
         stack=stack.name,
-        model_uri=resolve(model_uri or settings.model.artifact_uri, project_dir),
-        log_uri=resolve(log_uri or settings.serving.prediction_log.uri, project_dir),
-        reports_uri=resolve(reports_uri or settings.drift.reports_uri, project_dir),
+        model_uri=resolve_location(model_uri or settings.model.artifact_uri, project_dir),
+        log_uri=resolve_location(log_uri or settings.serving.prediction_log.uri, project_dir),
+        reports_uri=resolve_location(reports_uri or settings.drift.reports_uri, project_dir),
         pushgateway=pushgateway,
         window_end=now,
         drift=settings.drift,

@@ -6,19 +6,11 @@ import posixpath
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import fsspec
 from fsspec import AbstractFileSystem
 
 from drift_jobs.errors import DriftJobError, shown
-
-
-def resolve(uri: str, project_dir: Path) -> str:
-    """An fsspec URI as is; a plain path made absolute under the project, as the stack settings document."""
-    if "://" in uri:
-        return uri
-    return str((project_dir / uri).resolve())
 
 
 def filesystem(uri: str) -> tuple[AbstractFileSystem, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from typing import Protocol
 
 import jinja2
@@ -123,6 +124,12 @@ _TEMPLATES = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=Fal
 _TEMPLATES.filters["num"] = promql_number
 
 
+@cache
+def _template(source: str) -> jinja2.Template:
+    """Each spec's PromQL template, compiled once: rules, tests and documents render it many times."""
+    return _TEMPLATES.from_string(source)
+
+
 @dataclass(frozen=True)
 class AlertSpec:
     """An alert as its family file defines it, with the seed's defaults."""
@@ -164,7 +171,7 @@ class Alert:
         return self.spec.name
 
     def expr(self, scope: Scope) -> str:
-        rendered = _TEMPLATES.from_string(self.spec.expr).render(c=c, scope=scope, threshold=self.threshold)
+        rendered = _template(self.spec.expr).render(c=c, scope=scope, threshold=self.threshold)
         return " ".join(rendered.split())
 
     def labels(self) -> dict[str, str]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from infra.settings import Stack, load_stack
+from infra.settings.types import resolve_location
 
 DEFAULT_RUN_DIR = Path("run/serve")
 
@@ -98,15 +99,11 @@ def _stack(args: argparse.Namespace) -> Stack:
     return load_stack(args.project_dir, args.stack)
 
 
-def _under_project(args: argparse.Namespace, uri: str) -> str:
-    return uri if "://" in uri or Path(uri).is_absolute() else str(args.project_dir / uri)
-
-
 def run_train(args: argparse.Namespace) -> int:
     from serving.training import Costs, train, write_artifact
 
     model = _stack(args).settings.model
-    out = _under_project(args, args.out or model.artifact_uri)
+    out = resolve_location(args.out or model.artifact_uri, args.project_dir)
     trained = train(
         args.version or model.version, Costs(model.cost_false_negative, model.cost_false_positive)
     )
@@ -124,7 +121,7 @@ def run_train(args: argparse.Namespace) -> int:
 def run_labels(args: argparse.Namespace) -> int:
     from serving.labels import ingest_labels
 
-    log_uri = _under_project(args, _stack(args).settings.serving.prediction_log.uri)
+    log_uri = resolve_location(_stack(args).settings.serving.prediction_log.uri, args.project_dir)
     ingested = ingest_labels(args.file, log_uri)
     print(f"{ingested.rows} labels written to {ingested.path}; {ingested.matched} match logged predictions")
     return 0

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.settings import Stack
+from infra.settings.types import resolve_location
 from rules_src.durations import duration_seconds
 from serving.options import DEPLOYMENT, IMPORT_PATH, ScoringOptions
 
@@ -37,9 +38,8 @@ class LocalOverrides:
 
 
 def _uri(uri: str, base_dir: Path | None) -> str:
-    if base_dir is None or "://" in uri or Path(uri).is_absolute():
-        return uri
-    return str((base_dir / uri).resolve())
+    """Locally, relative locations are under the project; without a base (the RayService), as written."""
+    return uri if base_dir is None else resolve_location(uri, base_dir)
 
 
 def _memory_bytes(quantity: str) -> int:

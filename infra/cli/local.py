@@ -15,6 +15,7 @@ from infra.local.process import answers
 from infra.local.stack import LocalState, Ports, down, notifications, read_state, up
 from infra.local.traffic import DEFAULT_FAULTS, Mode, applicants, drive, set_faults
 from infra.settings import load_stack
+from infra.settings.types import resolve_location
 
 DEFAULT_RUN_DIR = Path("run/local")
 
@@ -58,11 +59,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _run_dir(args: argparse.Namespace) -> Path:
     return Path(args.project_dir) / Path(args.run_dir)
-
-
-def _under_project(project: Path, uri: str) -> str:
-    """Settings' relative paths are under the project; URIs with a scheme stay as they are."""
-    return uri if "://" in uri or Path(uri).is_absolute() else str(project / uri)
 
 
 def _state(args: argparse.Namespace) -> LocalState:
@@ -110,7 +106,7 @@ def run_traffic(args: argparse.Namespace) -> int:
     if args.delay_ms is not None:
         faults["delay_ms"] = args.delay_ms
     model = load_stack(args.project_dir, state.stack).settings.model
-    artifact = load_artifact(_under_project(args.project_dir, model.artifact_uri))
+    artifact = load_artifact(resolve_location(model.artifact_uri, args.project_dir))
     bodies = applicants(mode, artifact, seed=7)
     set_faults(state.scoring_url, float(faults["error_rate"]), int(faults["delay_ms"]))
     try:
@@ -151,7 +147,7 @@ def run_summary(args: argparse.Namespace) -> int:
     for receiver, names in routed.items():
         print(f"  {receiver:<20} {', '.join(sorted(names))}")
     drift = load_stack(args.project_dir, state.stack).settings.drift
-    runs = sorted(Path(_under_project(args.project_dir, drift.reports_uri), state.stack).glob("*/"))
+    runs = sorted(Path(resolve_location(drift.reports_uri, args.project_dir), state.stack).glob("*/"))
     if runs:
         print(f"Drift reports: {runs[-1]}")
     _print_urls(state)

@@ -12,18 +12,15 @@ from typing import Any
 from infra.labels import common_labels
 from infra.manifests.names import DATA_CLAIM
 from infra.settings import Stack
+from infra.settings.types import is_relative_location
 
 DATA_DIR = "/var/lib/vigie"
 DATA_VOLUME = "data"
 
 
-def is_relative(uri: str) -> bool:
-    return "://" not in uri and not uri.startswith("/")
-
-
 def in_cluster(uri: str) -> str:
     """The URI a pod uses: relative paths resolved under DATA_DIR."""
-    return posixpath.normpath(posixpath.join(DATA_DIR, uri)) if is_relative(uri) else uri
+    return posixpath.normpath(posixpath.join(DATA_DIR, uri)) if is_relative_location(uri) else uri
 
 
 def stack_uris(stack: Stack) -> tuple[str, ...]:
@@ -33,7 +30,7 @@ def stack_uris(stack: Stack) -> tuple[str, ...]:
 
 
 def needs_data_volume(stack: Stack) -> bool:
-    return any(is_relative(uri) for uri in stack_uris(stack))
+    return any(is_relative_location(uri) for uri in stack_uris(stack))
 
 
 def data_claim(stack: Stack) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from pydantic import ValidationError
+from pydantic.alias_generators import to_camel
 
 from infra.settings.cron import CronSchedule
 from infra.settings.errors import SettingsError, describe, key_path
@@ -158,7 +159,9 @@ def _check_routes(settings: StackSettings, source: str) -> None:
     for category, route in settings.alerting.routes.by_category().items():
         for i, name in enumerate(route.receivers):
             if name not in defined:
-                path = key_path(("alerting", "routes", _camel(category.value), "receivers", i))
+                path = key_path(
+                    ("alerting", "routes", to_camel(category.value.replace("-", "_")), "receivers", i)
+                )
                 raise SettingsError(
                     source, f"{path}: no receiver named {name!r} (defined: {', '.join(sorted(defined))})"
                 )
@@ -186,8 +189,3 @@ def _check_schedule(stack: Stack, source: str) -> None:
             f"{key_path(path)}: {rule} the schedule's longest gap between runs ({longest}), or the job looks "
             f"stale between two healthy runs; raise vigie:alerts.DriftJobStale.threshold",
         )
-
-
-def _camel(kebab: str) -> str:
-    head, *rest = kebab.split("-")
-    return head + "".join(part.title() for part in rest)

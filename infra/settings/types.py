@@ -7,6 +7,7 @@ checked where they are resolved), every duration is a Prometheus duration string
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
@@ -15,6 +16,17 @@ from rules_src.durations import duration_seconds
 
 _K8S_NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _CONFIG_KEY_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9]*$")
+
+
+def is_relative_location(uri: str) -> bool:
+    """True for a plain relative path: settings document those as under the project (or the data volume)."""
+    return "://" not in uri and not uri.startswith("/")
+
+
+def resolve_location(uri: str, base: Path) -> str:
+    """A settings location as a process uses it: an fsspec URI (s3://…) as is, a path made absolute under
+    `base` (the project, locally)."""
+    return uri if "://" in uri else str((base / uri).resolve())
 
 
 def _check_duration(text: str) -> str:
