@@ -24,7 +24,7 @@ from ray.serve.schema import ApplicationStatus, ServeDeploySchema
 from infra.errors import UserError
 from infra.local.process import LOOPBACK
 from infra.settings import Stack, load_stack
-from serving.local_service import LocalSpec, ray_temp_dir
+from serving.local_service import LocalSpec, link_ray_temp_dir
 from serving.serve_config import LocalOverrides, Placement, serve_config
 
 METRICS_REPORT_MS = 5000
@@ -65,7 +65,7 @@ def serve_in_foreground(spec: LocalSpec) -> None:
     ray.init(
         address="local",
         _node_ip_address=LOOPBACK,
-        _temp_dir=str(ray_temp_dir(Path(spec.run_dir))),
+        _temp_dir=str(link_ray_temp_dir(Path(spec.run_dir))),
         include_dashboard=False,
         _metrics_export_port=spec.metrics_port,
         num_cpus=_logical_cpus(stack),

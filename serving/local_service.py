@@ -5,10 +5,12 @@ recorded by PID in its run folder (`run/serve` by default) and stopped by that P
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -71,15 +73,47 @@ class ServiceState(BaseModel):
     faults: bool
 
 
+def _fits_ray_sockets(path: Path) -> bool:
+    return len(str(path)) + len(_SOCKET_SUFFIX) <= _SOCKET_PATH_MAX
+
+
+def _socket_alias(target: Path) -> Path:
+    """A short, per-run-folder name in the system temp dir for Ray's temp dir (a symlink, not a copy)."""
+    digest = hashlib.sha256(str(target).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"vigie-ray-{digest}"
+
+
 def ray_temp_dir(run_dir: Path) -> Path:
-    """Ray's temp dir under the run folder; UserError when Unix socket paths under it would be too long."""
-    path = run_dir.resolve() / RAY_DIR
-    if len(str(path)) + len(_SOCKET_SUFFIX) > _SOCKET_PATH_MAX:
+    """Where Ray is told its temp dir is: `ray/` under the run folder, or, when that path would overflow a Unix
+    socket path once Ray adds its session and socket names, a short alias of it (see `link_ray_temp_dir`).
+    Ray's data and logs stay under the run folder either way. UserError when even the alias is too long."""
+    target = run_dir.resolve() / RAY_DIR
+    if _fits_ray_sockets(target):
+        return target
+    alias = _socket_alias(target)
+    if not _fits_ray_sockets(alias):
         raise UserError(
-            f"{path}: too long for Ray's Unix sockets (at most {_SOCKET_PATH_MAX - len(_SOCKET_SUFFIX)} "
-            f"characters); choose a shorter --run-dir"
+            f"{alias}: too long for Ray's Unix sockets (at most {_SOCKET_PATH_MAX - len(_SOCKET_SUFFIX)} "
+            f"characters); set TMPDIR to a shorter folder"
         )
+    return alias
+
+
+def link_ray_temp_dir(run_dir: Path) -> Path:
+    """`ray_temp_dir`, created: the folder under the run folder, and the alias pointing at it when one is used."""
+    target = run_dir.resolve() / RAY_DIR
+    target.mkdir(parents=True, exist_ok=True)
+    path = ray_temp_dir(run_dir)
+    if path != target and not (path.is_symlink() and path.readlink() == target):
+        path.unlink(missing_ok=True)
+        path.symlink_to(target, target_is_directory=True)
     return path
+
+
+def _unlink_ray_temp_dir(run_dir: Path) -> None:
+    alias = _socket_alias(run_dir.resolve() / RAY_DIR)
+    if alias.is_symlink() and alias.readlink() == run_dir.resolve() / RAY_DIR:
+        alias.unlink()
 
 
 def _cmdline(pid: int) -> str:
@@ -238,4 +272,5 @@ def stop(run_dir: Path, timeout_s: float = 90.0) -> ServiceState | None:
     _signal_all(stubborn, signal.SIGKILL)
     _wait_gone(stubborn, STRAGGLER_GRACE_S)
     (run_dir / STATE_FILE).unlink(missing_ok=True)
+    _unlink_ray_temp_dir(run_dir)
     return state

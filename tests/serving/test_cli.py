@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -201,10 +202,16 @@ def test_serve_start_refuses_a_port_in_use(project: Path, vigie: CliRunner, arti
     assert (code, err) == (2, f"error: --port {port}: the port is in use on 127.0.0.1; choose another\n")
 
 
-def test_serve_start_refuses_a_run_folder_too_deep_for_rays_sockets(project: Path, vigie: CliRunner) -> None:
+def test_serve_start_refuses_a_run_folder_whose_ray_sockets_cannot_be_aliased_short_enough(
+    project: Path, vigie: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / ("t" * 60)))
     code, _, err = vigie("--project-dir", project, "serve", "start", "--stack", "dev", "--run-dir", "x" * 60)
     assert code == 2
-    assert err.startswith(f"error: {project / ('x' * 60) / 'ray'}: too long for Ray's Unix sockets (at most ")
+    assert err.startswith(f"error: {tmp_path / ('t' * 60)}/vigie-ray-")
+    assert err.endswith(
+        "too long for Ray's Unix sockets (at most 43 characters); set TMPDIR to a shorter folder\n"
+    )
 
 
 def test_serve_stop_and_status_with_nothing_running(project: Path, vigie: CliRunner) -> None:

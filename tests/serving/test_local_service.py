@@ -11,6 +11,7 @@ import contextlib
 import io
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,11 +26,12 @@ from infra.cli import main
 from infra.local.process import free_port
 from serving import contract
 from serving.artifact_format import PREDICTIONS_DIR, REQUEST_ID
-from serving.local_service import read_state
+from serving.local_service import RAY_DIR, ray_temp_dir, read_state
 from tests.conftest import PROJECT_DIR
 
 ROOT = PROJECT_DIR / "run" / f"t-srv-{os.getpid()}"
-"""Short: Ray's Unix sockets live under it."""
+RUN_DIR = "run-folder-deeper-than-rays-unix-sockets-allow"
+"""Ray's sockets cannot live under it, so the service reaches its temp dir through a short alias."""
 SERVED_VERSION = "credit-lgbm-canary"
 APPLICATION = "scoring"
 
@@ -75,16 +77,16 @@ def service() -> Iterator[Service]:
             "--model-version",
             SERVED_VERSION,
             "--run-dir",
-            "s",
+            RUN_DIR,
             "--timeout",
             "240",
         )
         assert code == 0, out
-        state = read_state(ROOT / "s")
+        state = read_state(ROOT / RUN_DIR)
         assert state is not None
         yield Service(state.url, state.metrics_url)
     finally:
-        _vigie("serve", "stop", "--run-dir", "s")
+        _vigie("serve", "stop", "--run-dir", RUN_DIR)
         shutil.rmtree(ROOT, ignore_errors=True)
 
 
@@ -234,7 +236,7 @@ LOOPBACK_HEX = {"0100007F", "0000000000000000FFFF00000100007F", "000000000000000
 
 
 def test_every_listening_socket_of_the_service_is_on_loopback(service: Service) -> None:
-    state = read_state(ROOT / "s")
+    state = read_state(ROOT / RUN_DIR)
     assert state is not None
     listening = _listening_inodes()
     ours = {inode: listening[inode] for inode in _session_socket_inodes(state.pid) if inode in listening}
@@ -242,15 +244,22 @@ def test_every_listening_socket_of_the_service_is_on_loopback(service: Service) 
     assert {address for address in ours.values() if address not in LOOPBACK_HEX} == set()
 
 
+def test_rays_temp_dir_is_a_short_alias_of_a_folder_under_the_run_folder(service: Service) -> None:
+    alias, target = ray_temp_dir(ROOT / RUN_DIR), (ROOT / RUN_DIR / RAY_DIR).resolve()
+    assert alias.parent == Path(tempfile.gettempdir())
+    assert alias.readlink() == target
+    assert (target / "session_latest" / "logs").is_dir()
+
+
 def test_status_reports_the_service_ready(service: Service) -> None:
-    code, out = _vigie("serve", "status", "--run-dir", "s")
+    code, out = _vigie("serve", "status", "--run-dir", RUN_DIR)
     assert (code, out.split(":")[1]) == (0, " ready at http")
 
 
 def test_a_graceful_stop_leaves_every_answered_prediction_in_the_log_exactly_once(service: Service) -> None:
-    state = read_state(ROOT / "s")
+    state = read_state(ROOT / RUN_DIR)
     assert state is not None and len(service.answered) >= 45
-    code, out = _vigie("serve", "stop", "--run-dir", "s")
+    code, out = _vigie("serve", "stop", "--run-dir", RUN_DIR)
     assert (code, out) == (0, f"stopped pid {state.pid}\n")
     table = ds.dataset(
         ROOT / "run/predictions" / PREDICTIONS_DIR, format="parquet", partitioning="hive"
@@ -259,4 +268,5 @@ def test_a_graceful_stop_leaves_every_answered_prediction_in_the_log_exactly_onc
     assert (len(logged), set(logged)) == (len(service.answered), service.answered)
     assert set(table.column("model_version").to_pylist()) == {SERVED_VERSION}
     assert _session_socket_inodes(state.pid) == set()
-    assert _vigie("serve", "status", "--run-dir", "s") == (1, "not running\n")
+    assert not ray_temp_dir(ROOT / RUN_DIR).is_symlink()
+    assert _vigie("serve", "status", "--run-dir", RUN_DIR) == (1, "not running\n")
