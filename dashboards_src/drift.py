@@ -34,7 +34,7 @@ def drift_share_now(stack: Stack) -> Any:
     """The last run's verdict: the share of important features that drifted, coloured at the alert threshold."""
     return style.stat(
         "Drifted share",
-        "Share of the important features that drifted at the last run (KS test).",
+        "Share of the important features that drifted at the last run (KS; chi-square on categories).",
         [Query(q.latest(c.DRIFT_SHARE))],
         unit="percentunit",
         decimals=0,
@@ -123,20 +123,21 @@ def drift_share(stack: Stack) -> Any:
 def features(stack: Stack) -> Any:
     """Which features drifted and how strongly, to tell a data problem from a world that changed."""
     metrics = (c.DRIFT_FEATURE_STATISTIC, c.DRIFT_FEATURE_P_VALUE, c.DRIFT_FEATURE_DRIFTED)
-    names = ("KS statistic", "p-value", "drifted")
+    names = ("statistic", "p-value", "drifted")
     organize = {
         "excludeByName": {"Time": True},
-        "indexByName": {c.FEATURE: 0, **{style.value_field(i): i + 1 for i in range(len(names))}},
+        "indexByName": {c.FEATURE: 0, c.TEST: 1, **{style.value_field(i): i + 2 for i in range(len(names))}},
         "renameByName": {style.value_field(i): name for i, name in enumerate(names)},
     }
     return style.table(
         "Features at the last run",
-        "Kolmogorov–Smirnov statistic, p-value and verdict of each important feature; "
+        "Test, statistic, p-value and verdict of each important feature, most significant first: "
+        "Kolmogorov–Smirnov (ks) on ordered values, chi-square on categories; "
         "a p-value in red is below the drift threshold.",
-        [Query(q.by_label(metric, c.FEATURE)) for metric in metrics],
+        [Query(q.by_label(metric, c.FEATURE, c.TEST)) for metric in metrics],
         transformations=[{"id": "merge", "options": {}}, {"id": "organize", "options": organize}],
         overrides=[
-            style.by_name("KS statistic", {"decimals": STAT_DECIMALS}),
+            style.by_name("statistic", {"decimals": STAT_DECIMALS}),
             style.by_name(
                 "p-value",
                 {
@@ -153,7 +154,8 @@ def features(stack: Stack) -> Any:
                 },
             ),
         ],
-        sort_by="KS statistic",
+        sort_by="p-value",
+        descending=False,
     )
 
 

@@ -9,7 +9,6 @@ from prometheus_client import CollectorRegistry, Gauge, push_to_gateway, pushadd
 
 from drift_jobs.errors import DriftJobError, shown
 from drift_jobs.job_result import Analysis
-from drift_jobs.statistics import KS
 from drift_jobs.storage import reason
 from serving import contract as c
 from serving.contract import Metric
@@ -54,13 +53,10 @@ def _data_drift(registry: CollectorRegistry, analysis: Analysis) -> None:
     p_value = _gauge(registry, c.DRIFT_FEATURE_P_VALUE)
     drifted = _gauge(registry, c.DRIFT_FEATURE_DRIFTED)
     for feature in data.features:
-        label = {c.FEATURE: feature.name}
-        if (
-            feature.method == KS
-        ):  # the contract's statistic is KS's; a category's chi-square is in the summary
-            statistic.labels(**label).set(feature.statistic)
-        p_value.labels(**label).set(feature.p_value)
-        drifted.labels(**label).set(1 if feature.drifted else 0)
+        labels = {c.FEATURE: feature.name, c.TEST: feature.method}
+        statistic.labels(**labels).set(feature.statistic)
+        p_value.labels(**labels).set(feature.p_value)
+        drifted.labels(**labels).set(1 if feature.drifted else 0)
 
 
 def _prediction_drift(registry: CollectorRegistry, analysis: Analysis) -> None:

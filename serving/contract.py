@@ -36,6 +36,8 @@ STATUS_CODE = "status_code"
 MODEL_VERSION = "model_version"
 FEATURE = "feature"
 DATASET = "dataset"
+TEST = "test"
+"""The two-sample test of a feature: "ks" for ordered values, "chisquare" for categories."""
 STACK = "stack"
 JOB = "job"
 LE = "le"
@@ -155,7 +157,7 @@ PREDICTION_LOG_WRITE_FAILURES = _ray_custom(
 _DRIFT = (JOB, STACK)
 DRIFT_SHARE = Metric(
     "vigie_drift_share", Kind.GAUGE, Source.DRIFT_JOB,
-    "Share of the important features whose distribution drifted (KS test), 0 to 1.", _DRIFT,
+    "Share of the important features whose distribution drifted (KS; chi-square on categories), 0 to 1.", _DRIFT,
 )  # fmt: skip
 DRIFT_DRIFTED_FEATURES = Metric(
     "vigie_drift_drifted_features", Kind.GAUGE, Source.DRIFT_JOB,
@@ -167,15 +169,16 @@ DRIFT_IMPORTANT_FEATURES = Metric(
 )  # fmt: skip
 DRIFT_FEATURE_STATISTIC = Metric(
     "vigie_drift_feature_statistic", Kind.GAUGE, Source.DRIFT_JOB,
-    "Kolmogorov–Smirnov statistic of one feature, reference against current.", (*_DRIFT, FEATURE),
+    "Two-sample test statistic of one feature, reference against current (KS, or chi-square on categories).",
+    (*_DRIFT, FEATURE, TEST),
 )  # fmt: skip
 DRIFT_FEATURE_P_VALUE = Metric(
     "vigie_drift_feature_p_value", Kind.GAUGE, Source.DRIFT_JOB,
-    "Kolmogorov–Smirnov p-value of one feature.", (*_DRIFT, FEATURE),
+    "p-value of one feature's two-sample test (KS, or chi-square on categories).", (*_DRIFT, FEATURE, TEST),
 )  # fmt: skip
 DRIFT_FEATURE_DRIFTED = Metric(
     "vigie_drift_feature_drifted", Kind.GAUGE, Source.DRIFT_JOB,
-    "1 when the feature's p-value is below the threshold.", (*_DRIFT, FEATURE),
+    "1 when the feature's p-value is below the threshold.", (*_DRIFT, FEATURE, TEST),
 )  # fmt: skip
 PREDICTION_DRIFT_STATISTIC = Metric(
     "vigie_prediction_drift_statistic", Kind.GAUGE, Source.DRIFT_JOB,

@@ -20,9 +20,9 @@ def lowest(metric: c.Metric) -> str:
     return aggregate("min", (), select(metric.name, DRIFT))
 
 
-def by_label(metric: c.Metric, label: str) -> str:
-    """The last pushed value per label value (per feature, per dataset)."""
-    return aggregate("max", (label,), select(metric.name, DRIFT))
+def by_label(metric: c.Metric, *labels: str) -> str:
+    """The last pushed value per label value (per feature and test, per dataset)."""
+    return aggregate("max", labels, select(metric.name, DRIFT))
 
 
 def since(timestamp: c.Metric) -> str:

@@ -67,15 +67,13 @@ def test_pushed_metrics_are_the_summarys_figures(
     assert gateway.value("vigie_drift_drifted_features") == 4
     assert gateway.value("vigie_drift_important_features") == 10
     for feature in data["features"]:
-        name = feature["name"]
-        assert gateway.value("vigie_drift_feature_p_value", feature=name) == feature["p_value"]
-        assert gateway.value("vigie_drift_feature_drifted", feature=name) == float(feature["drifted"])
-        if feature["method"] == "ks":
-            assert gateway.value("vigie_drift_feature_statistic", feature=name) == feature["statistic"]
-    pushed_statistics = {dict(labels)["feature"] for name, labels in gateway.metrics()
-                         if name == "vigie_drift_feature_statistic"}  # fmt: skip
-    assert "segment" not in pushed_statistics, "a chi-square statistic is not the contract's KS statistic"
-    assert len(pushed_statistics) == len(data["features"]) - 1
+        labels = {"feature": feature["name"], "test": feature["method"]}
+        assert gateway.value("vigie_drift_feature_statistic", **labels) == feature["statistic"]
+        assert gateway.value("vigie_drift_feature_p_value", **labels) == feature["p_value"]
+        assert gateway.value("vigie_drift_feature_drifted", **labels) == float(feature["drifted"])
+    tests = {dict(labels)["feature"]: dict(labels)["test"] for name, labels in gateway.metrics()
+             if name == "vigie_drift_feature_statistic"}  # fmt: skip
+    assert (len(tests), tests["segment"], tests["x00"]) == (len(data["features"]), "chisquare", "ks")
     assert gateway.value("vigie_prediction_drift_statistic") == summary["prediction_drift"]["statistic"]
     assert gateway.value("vigie_prediction_drift_p_value") == summary["prediction_drift"]["p_value"]
     assert gateway.value("vigie_drift_business_cost") == performance["business_cost"]
