@@ -20,7 +20,6 @@ from infra.errors import UserError
 from infra.local.process import LOOPBACK, answers, check_port_free, free_port
 from infra.local.process import alive as alive_pid
 from infra.settings import Stack, load_stack
-from serving.artifact import load_artifact
 from serving.loopback import LOOPBACK_ONLY_ENV
 from serving.serve_config import LocalOverrides, Placement, scoring_options, serve_environment
 
@@ -153,6 +152,8 @@ def _client_ports(stack: Stack, spec: LocalSpec) -> range:
 
 def _check_startable(spec: LocalSpec, run_dir: Path) -> Stack:
     """Every user error visible before spawning anything: a service running, paths, settings, model, ports."""
+    from serving.artifact import load_artifact  # LightGBM: imported only by the commands that start a service
+
     running = read_state(run_dir)
     if running is not None and _is_service(running.pid):
         raise UserError(f"a scoring service already runs from {run_dir} (pid {running.pid}); stop it first")

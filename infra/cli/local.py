@@ -1,4 +1,7 @@
-"""`vigie local`: the whole monitoring loop on one machine (up, status, traffic, drift, summary, down)."""
+"""`vigie local`: the whole monitoring loop on one machine (up, status, traffic, drift, summary, down).
+
+Traffic and snapshots import their modules when they run: pandas, LightGBM and matplotlib take about a second
+to import, which every other `vigie` command would otherwise pay."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from infra.errors import UserError
 from infra.local.fast import fast_stack
 from infra.local.process import answers
 from infra.local.stack import LocalState, Ports, down, notifications, read_state, up
-from infra.local.traffic import DEFAULT_FAULTS, Mode, applicants, drive, set_faults
+from infra.local.traffic_modes import DEFAULT_FAULTS, Mode
 from infra.settings import load_stack
 from infra.settings.types import resolve_location
 
@@ -96,6 +99,7 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_traffic(args: argparse.Namespace) -> int:
+    from infra.local.traffic import applicants, drive, set_faults
     from serving.artifact import load_artifact
 
     state = _state(args)

@@ -7,13 +7,13 @@ import concurrent.futures
 import time
 from collections import Counter
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 import httpx
 import numpy as np
 import pandas as pd
 
+from infra.local.traffic_modes import Mode
 from serving.artifact import Artifact
 from serving.artifact_format import REJECTED
 from serving.dataset import synthetic_applications
@@ -26,20 +26,6 @@ POOL = 2000
 """Applicants generated per run; requests cycle through them."""
 DRIFT = {"amt_income_total": 2.5, "amt_credit": 1.8, "amt_annuity": 1.8, "amt_goods_price": 1.8}
 """Drifted traffic: amounts scaled by these factors, external scores shifted down, applicants older."""
-
-
-class Mode(StrEnum):
-    NORMAL = "normal"
-    DRIFTED = "drifted"
-    ERRORS = "errors"
-    SLOW = "slow"
-    REFUSALS = "refusals"
-
-
-DEFAULT_FAULTS = {
-    Mode.ERRORS: {"error_rate": 0.2, "delay_ms": 0},
-    Mode.SLOW: {"error_rate": 0.0, "delay_ms": 1200},
-}
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ from infra.local.fast import fast_values
 from infra.local.process import free_port
 from infra.local.snapshot import snapshot
 from infra.local.stack import LocalState, Ports, down, read_state, restart_scoring, up
-from infra.local.traffic import Mode, applicants, drive, set_faults
+from infra.local.traffic import applicants, drive, set_faults
+from infra.local.traffic_modes import Mode
 from infra.local.webhook_sink import alertnames, read_notifications
 from infra.settings import Stack, load_stack
 from infra.settings.loader import read_config, stack_file
