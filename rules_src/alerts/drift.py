@@ -4,8 +4,18 @@ health: a failed last run, or no successful run within the schedule plus a grace
 from __future__ import annotations
 
 from dashboards_src import uids
-from rules_src.alert import AlertSpec, Category, Scenario, Scope, Series, Severity, Unit, ValueFormat
-from rules_src.alerts.scenarios import gauge
+from rules_src.alert import (
+    AlertSpec,
+    Category,
+    Scenario,
+    Scope,
+    Series,
+    Severity,
+    Unit,
+    ValueFormat,
+    promql_number,
+)
+from rules_src.alerts.scenarios import STEPS, gauge
 from serving import contract as c
 
 DRIFT_SHARE_THRESHOLD = 0.30  # "plus de 30% des colonnes sont en drift"; also the job's own verdict
@@ -27,16 +37,17 @@ def _last_run(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
 
 
 def _last_success(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
-    """A last success at time 0 ages with the clock; a fresh one is re-pushed every sample."""
+    """A last success `threshold` seconds before the test starts: left alone it ages past the threshold at the
+    first evaluation; re-pushed every sample it stays exactly at the threshold, which is not "more than"."""
     assert threshold is not None
-    steps = int(threshold // 3600) + 24
-    values = f"0x{steps}" if breach else f"0+3600x{steps}"
+    pushed = promql_number(-threshold)
+    values = f"{pushed}x{STEPS}" if breach else f"{pushed}+60x{STEPS}"
     return Scenario(
         (Series(c.DRIFT_LAST_SUCCESS_TIMESTAMP.name, scope.drift_labels, values),),
-        0,
+        threshold,
         scope.drift_labels,
-        interval="1h",
-        active_from=threshold + 1,
+        interval="1m",
+        active_from=1,
         slope=1,
     )
 
