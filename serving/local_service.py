@@ -72,6 +72,11 @@ class ServiceState(BaseModel):
     faults: bool
 
 
+def _ray_files(run_dir: Path) -> Path:
+    """Where Ray's session folders, logs and sockets really are."""
+    return run_dir.resolve() / RAY_DIR
+
+
 def _fits_ray_sockets(path: Path) -> bool:
     return len(str(path)) + len(_SOCKET_SUFFIX) <= _SOCKET_PATH_MAX
 
@@ -86,7 +91,7 @@ def ray_temp_dir(run_dir: Path) -> Path:
     """Where Ray is told its temp dir is: `ray/` under the run folder, or, when that path would overflow a Unix
     socket path once Ray adds its session and socket names, a short alias of it (see `link_ray_temp_dir`).
     Ray's data and logs stay under the run folder either way. UserError when even the alias is too long."""
-    target = run_dir.resolve() / RAY_DIR
+    target = _ray_files(run_dir)
     if _fits_ray_sockets(target):
         return target
     alias = _socket_alias(target)
@@ -100,7 +105,7 @@ def ray_temp_dir(run_dir: Path) -> Path:
 
 def link_ray_temp_dir(run_dir: Path) -> Path:
     """`ray_temp_dir`, created: the folder under the run folder, and the alias pointing at it when one is used."""
-    target = run_dir.resolve() / RAY_DIR
+    target = _ray_files(run_dir)
     target.mkdir(parents=True, exist_ok=True)
     path = ray_temp_dir(run_dir)
     if path != target and not (path.is_symlink() and path.readlink() == target):
@@ -110,8 +115,9 @@ def link_ray_temp_dir(run_dir: Path) -> Path:
 
 
 def _unlink_ray_temp_dir(run_dir: Path) -> None:
-    alias = _socket_alias(run_dir.resolve() / RAY_DIR)
-    if alias.is_symlink() and alias.readlink() == run_dir.resolve() / RAY_DIR:
+    target = _ray_files(run_dir)
+    alias = _socket_alias(target)
+    if alias.is_symlink() and alias.readlink() == target:
         alias.unlink()
 
 
