@@ -3,7 +3,10 @@ metrics. Any failure pushes the failed status where it can and reaches the opera
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import tempfile
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -14,7 +17,7 @@ import pyarrow as pa
 from drift_jobs.config import JobConfig
 from drift_jobs.data_drift import data_drift
 from drift_jobs.errors import DriftJobError, shown
-from drift_jobs.job_result import Analysis, Rows
+from drift_jobs.job_result import Analysis, ReportRows, Rows
 from drift_jobs.model_artifact import ModelArtifact, read_model_artifact
 from drift_jobs.performance import Performance, performance
 from drift_jobs.prediction_drift import prediction_drift
@@ -22,7 +25,6 @@ from drift_jobs.prediction_log import Window, labelled, read_labels, read_window
 from drift_jobs.progress import Progress
 from drift_jobs.publish import publish
 from drift_jobs.push import push_failure, push_success
-from drift_jobs.reports import PERFORMANCE_REPORT, ReportRows, write_reports
 from drift_jobs.sampling import CURRENT_SEED, REFERENCE_SEED, sample_rows
 from drift_jobs.schema_checks import check_has_values
 from drift_jobs.storage import join
@@ -37,7 +39,11 @@ class Outcome:
     """Where the reports were published."""
 
 
+REPORTS_MODULE = "drift_jobs.reports"
+
+
 def run(config: JobConfig, progress: Progress) -> Outcome:
+    _start_importing(REPORTS_MODULE)
     with warnings.catch_warnings():
         # scipy notes each time its exact KS p-value falls back to the asymptotic one (p-values near 0), in
         # Evidently's tests as in ours: the value is right, and the notice would fill every run's log
@@ -49,9 +55,22 @@ def run(config: JobConfig, progress: Progress) -> Outcome:
             raise
 
 
+def _start_importing(module: str) -> None:
+    """Evidently takes about 3 s to import, as long as reading and testing a million rows: import the reports
+    module on the other core meanwhile. Importing it again waits for this; an error here is raised there."""
+
+    def load() -> None:
+        with contextlib.suppress(Exception):
+            importlib.import_module(module)
+
+    threading.Thread(target=load, name=f"import {module}").start()
+
+
 def _run(config: JobConfig, progress: Progress) -> Outcome:
     analysis, report_rows = analyse(config, progress)
     with progress.stage("writing the reports"), tempfile.TemporaryDirectory(prefix="vigie-drift-") as staged:
+        from drift_jobs.reports import PERFORMANCE_REPORT, write_reports  # see _start_importing
+
         folder = Path(staged)
         reports = write_reports(folder, report_rows, analysis.metadata, analysis.data)
         if analysis.performance is not None and PERFORMANCE_REPORT not in reports:

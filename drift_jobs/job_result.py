@@ -1,13 +1,29 @@
-"""What a run found, as the summary, the metrics and the command's output read it."""
+"""What a run found, as the summary, the metrics and the command's output read it, and the rows its reports
+draw from."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pyarrow as pa
+
 from drift_jobs.data_drift import DataDrift
 from drift_jobs.performance import Performance
 from drift_jobs.prediction_drift import PredictionDrift
 from serving.artifact_format import ModelMetadata
+
+
+@dataclass(frozen=True)
+class ReportRows:
+    """The sampled rows the HTML reports draw from."""
+
+    reference: pa.Table
+    """Features, score and label."""
+    current: pa.Table
+    """Features and score."""
+    labelled_reference: pa.Table
+    labelled: pa.Table | None
+    """Scores with their true label; None without labels."""
 
 
 @dataclass(frozen=True)

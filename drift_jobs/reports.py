@@ -6,7 +6,6 @@ the tested rows (sampleSize ≤ reportRows), its figures are the pushed ones."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -17,23 +16,13 @@ from evidently.metrics import ValueDrift
 from evidently.presets import ClassificationPreset, DataDriftPreset
 
 from drift_jobs.data_drift import DataDrift
+from drift_jobs.job_result import ReportRows
 from drift_jobs.statistics import CHI_SQUARE, KS
 from serving.artifact_format import LABEL, SCORE, ModelMetadata
 
 DATA_DRIFT_REPORT = "Data_Drift_Report.html"
 PREDICTION_DRIFT_REPORT = "Prediction_Drift_Report.html"
 PERFORMANCE_REPORT = "Performance_Report.html"
-
-
-@dataclass(frozen=True)
-class ReportRows:
-    reference: pa.Table
-    """Features, score and label."""
-    current: pa.Table
-    """Features and score."""
-    labelled_reference: pa.Table
-    labelled: pa.Table | None
-    """Scores with their true label; None without labels."""
 
 
 def data_drift_report(rows: ReportRows, metadata: ModelMetadata, drift: DataDrift) -> Snapshot:

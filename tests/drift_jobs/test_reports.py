@@ -12,12 +12,13 @@ import pyarrow as pa
 import pytest
 
 from drift_jobs.data_drift import DataDrift, data_drift
+from drift_jobs.job_result import ReportRows
 from drift_jobs.model_artifact import read_model_artifact
 from drift_jobs.performance import confusion
 from drift_jobs.prediction_drift import prediction_drift
 from drift_jobs.prediction_log import Window, read_window
 from drift_jobs.progress import Progress
-from drift_jobs.reports import ReportRows, data_drift_report, performance_report, prediction_drift_report
+from drift_jobs.reports import data_drift_report, performance_report, prediction_drift_report
 from drift_jobs.sampling import sample_rows
 from drift_jobs.synthetic import Scenario
 from tests.drift_jobs.conftest import NOW, Dataset, make_dataset
