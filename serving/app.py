@@ -48,12 +48,14 @@ class CreditScorerReplica:
         keep_replica_on_loopback()
         self._options = ScoringOptions.model_validate(options)
         scorer = Scorer(load_artifact(self._options.artifact_uri), self._options.model_version)
-        metrics = ServeMetrics(scorer.model_version, scorer.threshold)
+        self._metrics = ServeMetrics(scorer.model_version, scorer.threshold)
         log_options = LogOptions(
             self._options.prediction_log_uri, self._options.flush_rows, self._options.flush_interval_s
         )
-        writer = PredictionLogWriter(log_options, LogHooks(metrics.log_written, metrics.log_failed))
-        self._service = ScoringService(scorer, metrics, writer)
+        writer = PredictionLogWriter(
+            log_options, LogHooks(self._metrics.log_written, self._metrics.log_failed)
+        )
+        self._service = ScoringService(scorer, self._metrics, writer)
         self._faults = FaultInjector(SharedFaults()) if self._options.faults else None
         batching = cast(Any, self._score_batch)  # serve.batch's typing omits the setters it adds
         batching.set_max_batch_size(self._options.max_batch_size)
@@ -83,6 +85,7 @@ class CreditScorerReplica:
     async def __del__(self) -> None:
         if not hasattr(self, "_service"):
             return  # the constructor failed: nothing was scored
+        self._metrics.stop()
         left = await asyncio.to_thread(self._service.log.close, self._options.log_close_timeout_s)
         if left:
             logger.error("prediction log: %d records could not be written before shutdown", left)

@@ -2,11 +2,13 @@
 
 Serve adds the application, deployment and replica tags; Ray's exporter adds the `ray_` prefix and `_total`.
 Counters are exported at 0 from replica start, so ratios such as the refusal rate have both sides from the
-first scrape.
+first scrape. Ray 2.60's metrics agent drops a gauge that is not set again within two export intervals, so
+the replica's constant gauges (model version, θ*) are set again every GAUGE_REFRESH_S while it runs.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -16,6 +18,8 @@ from serving import contract
 from serving.artifact_format import ACCEPTED
 from serving.schema import Prediction
 
+GAUGE_REFRESH_S = 1.0
+"""Below Ray's shortest export interval (1 s), so a constant gauge never ages out of the agent."""
 _SERVE_TAGS = (contract.APPLICATION, contract.DEPLOYMENT, contract.REPLICA)
 _ASCII = str.maketrans({"θ": "theta", "≥": ">=", "≤": "<=", "–": "-", "—": "-", "…": "..."})
 
@@ -48,10 +52,32 @@ def _counter(metric: contract.Metric, tags: dict[str, str]) -> Any:
     return counter
 
 
-def _gauge(metric: contract.Metric, tags: dict[str, str], value: float) -> Any:
-    gauge = metrics.Gauge(metric.declared, description=_description(metric), tag_keys=_tag_keys(metric))
-    gauge.set(value, tags={k: v for k, v in tags.items() if k in _tag_keys(metric)})
-    return gauge
+class _ConstantGauges:
+    """Gauges whose value never changes while the replica runs, set again every GAUGE_REFRESH_S."""
+
+    def __init__(self, values: Sequence[tuple[contract.Metric, float]], tags: dict[str, str]) -> None:
+        self._gauges = [
+            (
+                metrics.Gauge(metric.declared, description=_description(metric), tag_keys=_tag_keys(metric)),
+                value,
+                {k: v for k, v in tags.items() if k in _tag_keys(metric)},
+            )
+            for metric, value in values
+        ]
+        self._stopping = threading.Event()
+        self._set()
+        threading.Thread(target=self._refresh, name="constant-gauges", daemon=True).start()
+
+    def _set(self) -> None:
+        for gauge, value, tags in self._gauges:
+            gauge.set(value, tags=tags)
+
+    def _refresh(self) -> None:
+        while not self._stopping.wait(GAUGE_REFRESH_S):
+            self._set()
+
+    def stop(self) -> None:
+        self._stopping.set()
 
 
 class ServeMetrics:
@@ -69,8 +95,9 @@ class ServeMetrics:
         )
         self._log_records = _counter(contract.PREDICTION_LOG_RECORDS, tags)
         self._log_failures = _counter(contract.PREDICTION_LOG_WRITE_FAILURES, tags)
-        self._version = _gauge(contract.MODEL_VERSION_INFO, tags, 1)
-        self._threshold = _gauge(contract.DECISION_THRESHOLD, tags, threshold)
+        self._constants = _ConstantGauges(
+            ((contract.MODEL_VERSION_INFO, 1.0), (contract.DECISION_THRESHOLD, threshold)), tags
+        )
 
     def scored(self, predictions: Sequence[Prediction]) -> None:
         accepted = sum(p.decision == ACCEPTED for p in predictions)
@@ -86,3 +113,6 @@ class ServeMetrics:
 
     def log_failed(self) -> None:
         self._log_failures.inc()
+
+    def stop(self) -> None:
+        self._constants.stop()

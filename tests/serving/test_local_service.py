@@ -49,6 +49,7 @@ class Service:
     metrics_url: str
     answered: set[str] = field(default_factory=set)
     """Request ids answered 200 by a scoring route: each must end up in the prediction log once."""
+    started: float = field(default_factory=time.monotonic)
 
     def post(self, path: str, body: Any, **kwargs: Any) -> httpx.Response:
         response = httpx.post(f"{self.url}{path}", json=body, timeout=30, **kwargs)
@@ -187,6 +188,19 @@ def test_decision_counters_and_score_histogram_count_every_scored_applicant(serv
         time.sleep(2)
     assert (decided, _value(text, contract.SCORE.count)) == (scored, scored)
     assert _value(text, contract.MODEL_VERSION_INFO.name) >= 1
+
+
+GAUGE_SILENCE_S = 30.0
+"""Well past Ray's gauge TTL here (two 5 s export intervals): a gauge set only at start is gone by then."""
+
+
+def test_the_served_version_and_threshold_are_still_exported_long_after_start(service: Service) -> None:
+    time.sleep(max(0.0, service.started + GAUGE_SILENCE_S - time.monotonic()))
+    series = _scrape(service.metrics_url)
+    for metric in (contract.MODEL_VERSION_INFO, contract.DECISION_THRESHOLD):
+        assert {s[contract.MODEL_VERSION] for s in series.get(metric.name, [])} == {SERVED_VERSION}, (
+            metric.name
+        )
 
 
 def test_injected_faults_fail_the_asked_share_with_500_after_the_delay(
