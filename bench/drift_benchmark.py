@@ -18,10 +18,11 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
+from drift_window import WINDOW
 
 from drift_jobs.synthetic import Scenario, write_model_artifact, write_prediction_log
 from infra.local.process import LOOPBACK, free_port, start, stop
@@ -29,7 +30,6 @@ from infra.settings.model import Drift
 
 PROJECT = Path(__file__).resolve().parents[1]
 WINDOW_END = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
-WINDOW = timedelta(days=7)
 FEATURES = 40
 SHIFTED = 15
 SHIFT = 0.2

@@ -7,24 +7,17 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.dataset as ds
-import pyarrow.parquet as pq
+from drift_window import read_window
 from evidently import DataDefinition, Dataset, Report
 from evidently.presets import DataDriftPreset
 
 
 def main(data: Path, window_end: datetime) -> None:
-    reference = pq.read_table(data / "model" / "reference.parquet")
-    features = [name for name in reference.column_names if name.startswith("x")]
-    log = ds.dataset(data / "log" / "predictions", format="parquet", partitioning="hive")
-    stamp = ds.field("timestamp")
-    end = pa.scalar(window_end, pa.timestamp("us", tz="UTC"))
-    start = pa.scalar(window_end - timedelta(days=7), pa.timestamp("us", tz="UTC"))
-    current = log.to_table(columns=features, filter=(stamp >= start) & (stamp < end)).to_pandas()
+    reference, features, window = read_window(data, window_end)
+    current = window.to_pandas()
     definition = DataDefinition(numerical_columns=features)
     began = time.monotonic()
     report = Report([DataDriftPreset(columns=features, num_method="ks", num_threshold=0.05)])

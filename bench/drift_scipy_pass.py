@@ -5,24 +5,16 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.dataset as ds
-import pyarrow.parquet as pq
+from drift_window import read_window
 from scipy import stats
 
 
 def main(data: Path, window_end: datetime) -> None:
     began = time.monotonic()
-    reference = pq.read_table(data / "model" / "reference.parquet")
-    features = [name for name in reference.column_names if name.startswith("x")]
-    log = ds.dataset(data / "log" / "predictions", format="parquet", partitioning="hive")
-    stamp = ds.field("timestamp")
-    end = pa.scalar(window_end, pa.timestamp("us", tz="UTC"))
-    start = pa.scalar(window_end - timedelta(days=7), pa.timestamp("us", tz="UTC"))
-    current = log.to_table(columns=features, filter=(stamp >= start) & (stamp < end))
+    reference, features, current = read_window(data, window_end)
     read = time.monotonic()
     drifted = 0
     for name in features:

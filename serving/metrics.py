@@ -44,9 +44,13 @@ def _tag_keys(metric: contract.Metric) -> Any:
     return tuple(label for label in metric.labels if label not in _SERVE_TAGS)
 
 
+def _own_tags(metric: contract.Metric, tags: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in tags.items() if k in _tag_keys(metric)}
+
+
 def _counter(metric: contract.Metric, tags: dict[str, str]) -> Any:
     counter = metrics.Counter(metric.declared, description=_description(metric), tag_keys=_tag_keys(metric))
-    counter.set_default_tags({k: v for k, v in tags.items() if k in _tag_keys(metric)})
+    counter.set_default_tags(_own_tags(metric, tags))
     # Counter.inc refuses 0; recording 0 directly exports the series before its first event.
     counter._record(0.0)
     return counter
@@ -60,7 +64,7 @@ class _ConstantGauges:
             (
                 metrics.Gauge(metric.declared, description=_description(metric), tag_keys=_tag_keys(metric)),
                 value,
-                {k: v for k, v in tags.items() if k in _tag_keys(metric)},
+                _own_tags(metric, tags),
             )
             for metric, value in values
         ]
