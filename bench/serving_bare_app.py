@@ -16,10 +16,10 @@ import uvicorn
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
-from serving import contract
+from conventions import contract
+from conventions.artifact_format import ACCEPTED
 from serving.api import build_api
 from serving.artifact import load_artifact
-from serving.artifact_format import ACCEPTED
 from serving.prediction_log import LogHooks, LogOptions, PredictionLogWriter
 from serving.schema import Prediction
 from serving.scorer import Scorer

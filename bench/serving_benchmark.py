@@ -32,9 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from serving_load import CpuUse, Load, run_wrk, session_processes
 from serving_profile import Profile, read_profile, start_recording
 
+from conventions.artifact_format import LABEL, PREDICTIONS_DIR, REQUEST_ID, SCORE
 from infra.local.process import LOOPBACK, answers, free_port
-from serving.artifact_format import LABEL, PREDICTIONS_DIR, REQUEST_ID, SCORE
-from serving.local_service import LocalSpec, start, stop
+from infra.local.scoring_service import LocalSpec, start, stop
 from serving.training import Costs, train, write_artifact
 
 ROOT = Path(__file__).resolve().parents[1]

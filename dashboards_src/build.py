@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dashboards_src import business, drift, frame, operations
-
-if TYPE_CHECKING:
-    from infra.settings import Stack
+from dashboards_src.queries.check import check_queries
+from rules_src.stack import Stack
 
 BUILDERS: tuple[tuple[frame.Meta, Callable[[Stack], Any]], ...] = (
     (frame.OPERATIONS, operations.dashboard),
@@ -34,6 +33,7 @@ def dashboards(stack: Stack) -> dict[str, dict[str, Any]]:
     built = {}
     for meta, build in BUILDERS:
         data = plain(build(stack))
+        check_queries(data)
         if data["uid"] != meta.uid or not data["panels"]:
             raise ValueError(
                 f"stack {stack.name}: dashboard {meta.uid} built with uid {data['uid']!r} and "

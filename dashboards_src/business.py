@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from conventions import contract as c
 from dashboards_src import frame, style
 from dashboards_src import layout as grid
 from dashboards_src.queries import business as q
-from dashboards_src.queries.selectors import recorded, recorded_max
+from dashboards_src.queries.recorded import recorded, recorded_max
 from dashboards_src.style import Query
 from dashboards_src.thresholds import Line, alert_lines, runbook_links
 from rules_src.alerts import business
-from serving import contract as c
-
-if TYPE_CHECKING:
-    from infra.settings import Stack
+from rules_src.stack import Stack
 
 REFUSALS = (Line(business.REFUSAL_RATE),)
 SCORE_DECIMALS = 3

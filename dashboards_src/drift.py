@@ -3,18 +3,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from conventions import contract as c
 from dashboards_src import frame, style
 from dashboards_src import layout as grid
 from dashboards_src.queries import drift as q
 from dashboards_src.style import Query
 from dashboards_src.thresholds import Line, alert_lines, runbook_links
 from rules_src.alerts import drift
-from serving import contract as c
-
-if TYPE_CHECKING:
-    from infra.settings import Stack
+from rules_src.stack import Stack
 
 SHARE = (Line(drift.DATA_DRIFT),)
 FAILED = (Line(drift.DRIFT_JOB_FAILED),)

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from grafanalib.core import Dashboard, DashboardLink, Template, Templating, Time
 
-from dashboards_src import layout, style, uids
+from conventions import dashboard_uids as uids
+from dashboards_src import layout, style
 from dashboards_src import variables as v
-from dashboards_src.queries import selectors
-
-if TYPE_CHECKING:
-    from infra.settings import Stack
+from rules_src.stack import Stack
 
 GRAFANA_FOLDER = "Vigie"
 """The Grafana folder the dashboards belong in; the Grafana provisioning reads it from here."""
@@ -101,14 +99,14 @@ def scoring_variables(stack: Stack) -> list[Any]:
     serving = stack.settings.serving
     return [
         datasource_variable(),
-        _label_variable(v.NAMESPACE, "Namespace", selectors.NAMESPACES, serving.namespace),
-        _label_variable(v.APPLICATION, "Application", selectors.APPLICATIONS, serving.application),
+        _label_variable(v.NAMESPACE, "Namespace", v.NAMESPACES, serving.namespace),
+        _label_variable(v.APPLICATION, "Application", v.APPLICATIONS, serving.application),
     ]
 
 
 def drift_variables(stack: Stack) -> list[Any]:
     """Datasource and the stack whose drift runs are shown, defaulting to this stack."""
-    return [datasource_variable(), _label_variable(v.STACK, "Stack", selectors.STACKS, stack.name)]
+    return [datasource_variable(), _label_variable(v.STACK, "Stack", v.STACKS, stack.name)]
 
 
 def links(stack: Stack, meta: Meta) -> list[Any]:

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from conventions import contract as c
+from conventions.routing import Category
 from dashboards_src import frame, style
 from dashboards_src import layout as grid
 from dashboards_src.queries import operations as q
 from dashboards_src.queries import prometheus as prom
-from dashboards_src.queries.selectors import recorded, recorded_max
+from dashboards_src.queries.recorded import recorded, recorded_max
 from dashboards_src.style import Query
 from dashboards_src.thresholds import PERCENT, Line, alert_lines, runbook_links
-from rules_src.alert import Category
-from rules_src.alerts import cpu, errors, latency
-from serving import contract as c
-
-if TYPE_CHECKING:
-    from infra.settings import Stack
+from rules_src.alerts import cpu, error_rate, latency
+from rules_src.stack import Stack
 
 LATENCY = (Line(latency.LATENCY_P95), Line(latency.LATENCY_P99))
-ERRORS = (Line(errors.HTTP_5XX), Line(errors.API_ERROR_RATE))
+ERRORS = (Line(error_rate.HTTP_5XX), Line(error_rate.API_ERROR_RATE))
 CPU = (Line(cpu.CPU_USAGE, PERCENT),)
 
 

@@ -4,14 +4,12 @@ thresholds its alerts fire at: a settings override moves the line, a disabled al
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from conventions.routing import Severity
 from dashboards_src import style
-from rules_src.alert import AlertSpec, Severity
+from rules_src.alert import AlertSpec
 from rules_src.rule_groups import runbook_url
-
-if TYPE_CHECKING:
-    from infra.settings import Stack
+from rules_src.stack import Stack
 
 PERCENT = 100.0
 """Scale from a ratio threshold to a series measured in percent (cpu_usage_percentage)."""

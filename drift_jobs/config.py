@@ -7,11 +7,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from drift_jobs.errors import DriftJobError
-from infra.settings import Stack
 from infra.settings.model import Drift
 from infra.settings.types import resolve_location
 from rules_src.alerts import drift as drift_alerts
-from rules_src.durations import duration_seconds
+from rules_src.stack import Stack
 
 RUN_ID_FORMAT = "%Y%m%dT%H%M%SZ"
 
@@ -34,7 +33,7 @@ class JobConfig:
 
     @property
     def window(self) -> timedelta:
-        return timedelta(seconds=duration_seconds(self.drift.window))
+        return self.drift.window.timedelta
 
     @property
     def window_start(self) -> datetime:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from conventions.artifact_format import FeatureSpec, ModelMetadata
 from drift_jobs.statistics import column_test, method_for
-from serving.artifact_format import FeatureSpec, ModelMetadata
 
 
 @dataclass(frozen=True)

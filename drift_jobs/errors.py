@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-from infra.errors import UserError
+from conventions.errors import UserError
 
 
 class DriftJobError(UserError):

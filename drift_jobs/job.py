@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from drift_jobs.config import JobConfig
+from conventions.artifact_format import REFERENCE_FILE, SCORE
+from drift_jobs.config import JobConfig, iso
 from drift_jobs.data_drift import data_drift
 from drift_jobs.errors import DriftJobError, shown
 from drift_jobs.job_result import Analysis, ReportRows, Rows
@@ -29,7 +30,6 @@ from drift_jobs.sampling import CURRENT_SEED, REFERENCE_SEED, sample_rows
 from drift_jobs.schema_checks import check_has_values
 from drift_jobs.storage import join
 from drift_jobs.summary import SUMMARY_FILE, summary_json
-from serving.artifact_format import REFERENCE_FILE, SCORE
 
 
 @dataclass(frozen=True)
@@ -173,3 +173,33 @@ def _push_failed_status(config: JobConfig, progress: Progress) -> None:
         progress.log(f"could not push the failed status: {error}")
     else:
         progress.log("pushed the failed status")
+
+
+def verdict(config: JobConfig, outcome: Outcome) -> str:
+    """What the run found, in a few lines for the person or the log that ran it."""
+    analysis = outcome.analysis
+    data, prediction = analysis.data, analysis.prediction
+    compare = ">" if data.detected else "≤"
+    lines = [
+        f"stack {config.stack}, window {iso(config.window_start)}..{iso(config.window_end)}, "
+        f"model {analysis.metadata.version}: {analysis.rows.current_tested:,} of {analysis.rows.current:,} rows "
+        f"tested against {analysis.rows.reference_tested:,} reference rows",
+        f"data drift: {len(data.drifted_important)}/{len(data.important)} important features drifted "
+        f"({data.share:.0%} {compare} {config.share_threshold:.0%}): "
+        + ("DETECTED" if data.detected else "not detected")
+        + (f" [{', '.join(f.name for f in data.drifted_important)}]" if data.drifted_important else ""),
+        f"prediction drift: KS {prediction.statistic:.4f}, p-value {prediction.p_value:.3g}: "
+        + ("drifted" if prediction.drifted else "no drift"),
+    ]
+    performance = analysis.performance
+    if performance is None:
+        lines.append("performance: no true labels for the window yet")
+    else:
+        auc = "undefined (one class)" if performance.auc is None else f"{performance.auc:.3f}"
+        lines.append(
+            f"performance on {analysis.rows.labelled:,} labelled rows at θ*={performance.threshold:g}: "
+            f"cost {performance.business_cost:.4f} per application (reference {performance.reference_business_cost:.4f}), "
+            f"AUC {auc}"
+        )
+    lines.append(f"reports: {shown(outcome.folder)}")
+    return "\n".join(lines)

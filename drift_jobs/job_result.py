@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from conventions.artifact_format import ModelMetadata
 from drift_jobs.data_drift import DataDrift
 from drift_jobs.performance import Performance
 from drift_jobs.prediction_drift import PredictionDrift
-from serving.artifact_format import ModelMetadata
 
 
 @dataclass(frozen=True)

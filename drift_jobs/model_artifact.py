@@ -1,5 +1,5 @@
 """The model artifact as the drift job needs it: metadata.json (features, importances, θ*) and the reference
-sample (reference.parquet), both checked against serving.artifact_format."""
+sample (reference.parquet), both checked against conventions.artifact_format."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import ValidationError
 
+from conventions.artifact_format import LABEL, METADATA_FILE, REFERENCE_FILE, SCORE, ModelMetadata
 from drift_jobs.errors import DriftJobError, shown
 from drift_jobs.schema_checks import (
     FLOAT64,
@@ -20,7 +21,6 @@ from drift_jobs.schema_checks import (
     feature_type,
 )
 from drift_jobs.storage import filesystem, join, readable
-from serving.artifact_format import LABEL, METADATA_FILE, REFERENCE_FILE, SCORE, ModelMetadata
 
 _LABEL_TYPE = ColumnType("an integer type", (pa.int8(), pa.int16(), pa.int32(), pa.int64()))
 

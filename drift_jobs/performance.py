@@ -11,7 +11,7 @@ import numpy.typing as npt
 import pyarrow as pa
 from sklearn.metrics import roc_auc_score
 
-from serving.artifact_format import LABEL, SCORE
+from conventions.artifact_format import LABEL, SCORE
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from conventions.artifact_format import SCORE
 from drift_jobs.statistics import ks_test, numbers
-from serving.artifact_format import SCORE
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The current window of the prediction log the scoring service writes (serving.artifact_format): the rows
+"""The current window of the prediction log the scoring service writes (conventions.artifact_format): the rows
 scored in [start, end), and the true labels that have arrived for them."""
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from fsspec import AbstractFileSystem
 
+from conventions import artifact_format as fmt
+from conventions.artifact_format import FeatureSpec
 from drift_jobs.config import iso
 from drift_jobs.errors import DriftJobError, shown
 from drift_jobs.schema_checks import (
@@ -25,8 +27,6 @@ from drift_jobs.schema_checks import (
     feature_type,
 )
 from drift_jobs.storage import filesystem, join, location, readable
-from serving import artifact_format as fmt
-from serving.artifact_format import FeatureSpec
 
 _PREDICTION_TYPES = {
     fmt.REQUEST_ID: STRING,

@@ -7,11 +7,11 @@ import urllib.error
 
 from prometheus_client import CollectorRegistry, Gauge, push_to_gateway, pushadd_to_gateway
 
+from conventions import contract as c
+from conventions.contract import Metric
 from drift_jobs.errors import DriftJobError, shown
 from drift_jobs.job_result import Analysis
 from drift_jobs.storage import reason
-from serving import contract as c
-from serving.contract import Metric
 
 PUSH_TIMEOUT_SECONDS = 10.0
 REFERENCE = "reference"

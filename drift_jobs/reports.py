@@ -15,10 +15,10 @@ from evidently.core.report import Snapshot
 from evidently.metrics import ValueDrift
 from evidently.presets import ClassificationPreset, DataDriftPreset
 
+from conventions.artifact_format import LABEL, SCORE, ModelMetadata
 from drift_jobs.data_drift import DataDrift
 from drift_jobs.job_result import ReportRows
 from drift_jobs.statistics import CHI_SQUARE, KS
-from serving.artifact_format import LABEL, SCORE, ModelMetadata
 
 DATA_DRIFT_REPORT = "Data_Drift_Report.html"
 PREDICTION_DRIFT_REPORT = "Prediction_Drift_Report.html"

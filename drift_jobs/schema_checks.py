@@ -10,8 +10,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from conventions.artifact_format import FeatureSpec
 from drift_jobs.errors import DriftJobError
-from serving.artifact_format import FeatureSpec
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy import stats
 
-from serving.artifact_format import FeatureSpec
+from conventions.artifact_format import FeatureSpec
 
 KS = "ks"
 CHI_SQUARE = "chisquare"

@@ -21,7 +21,7 @@ def summary(config: JobConfig, analysis: Analysis, reports: list[str]) -> dict[s
         "window": {
             "start": iso(config.window_start),
             "end": iso(config.window_end),
-            "length": config.drift.window,
+            "length": str(config.drift.window),
         },
         "model": {"version": analysis.metadata.version, "threshold": analysis.metadata.threshold},
         "settings": {

@@ -17,9 +17,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sklearn.metrics import roc_auc_score
 
+from conventions import artifact_format as fmt
+from conventions.artifact_format import FeatureSpec, ModelMetadata
 from drift_jobs.performance import confusion
-from serving import artifact_format as fmt
-from serving.artifact_format import FeatureSpec, ModelMetadata
 
 Columns = dict[str, npt.NDArray[Any]]
 

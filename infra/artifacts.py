@@ -11,11 +11,11 @@ from dashboards_src.build import dashboards
 from infra.manifests.concerns import for_review
 from infra.manifests.selectors import monitored_labels
 from infra.serialize import to_json, to_yaml, to_yaml_documents
-from infra.settings import Stack
 from rules_src.alertmanager import alertmanager_config
 from rules_src.alerts_doc import alerts_doc
 from rules_src.rule_groups import rule_groups
 from rules_src.rule_tests import rule_tests
+from rules_src.stack import Stack
 
 RULES_FILE = "rules.yaml"
 RULE_TESTS_FILE = "rules.test.yaml"
@@ -64,7 +64,7 @@ def render_stack(stack: Stack) -> dict[str, str]:
         PROMETHEUS_RULE_FILE: to_yaml(prometheus_rule(stack), source),
         RULES_FILE: to_yaml({"groups": rule_groups(stack)}, source),
         RULE_TESTS_FILE: to_yaml(rule_tests(stack, RULES_FILE), source),
-        ALERTMANAGER_FILE: to_yaml(alertmanager_config(stack), source),
+        ALERTMANAGER_FILE: to_yaml(alertmanager_config(stack.settings.alerting), source),
         ALERTS_DOC_FILE: alerts_doc(stack, source),
         **{f"{DASHBOARDS_DIR}/{uid}.json": to_json(data) for uid, data in dashboards(stack).items()},
         **manifest_files(stack),

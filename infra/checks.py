@@ -8,10 +8,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from conventions.errors import UserError
 from infra.artifacts import ALERTMANAGER_FILE, RULE_TESTS_FILE, RULES_FILE
-from infra.errors import UserError
-from infra.settings import Stack
 from rules_src.alertmanager import expected_receivers
+from rules_src.stack import Stack
 
 TOOL_PACKAGES = {"promtool": "prometheus", "amtool": "prometheus-alertmanager"}
 TIMEOUT_SECONDS = 300

@@ -10,17 +10,21 @@ from typing import Any
 
 import pulumi
 
+from conventions.errors import UserError
 from infra.components.bundle import StackArgs
-from infra.components.dashboards import Dashboards
-from infra.components.drift_jobs import DriftJobs
+from infra.components.manifest_set import DASHBOARDS, DRIFT_JOBS, PUSHGATEWAY, RULES, ManifestSet
 from infra.components.monitoring import Monitoring
-from infra.components.pushgateway import Pushgateway
-from infra.components.rules import Rules
 from infra.components.scoring_service import ScoringService
-from infra.errors import UserError
 from infra.manifests.names import GRAFANA_ADMIN_USER, endpoints
-from infra.settings import Stack
-from infra.settings.pulumi_config import stack_from_pulumi
+from infra.settings.pulumi_config import config_entries
+from rules_src.stack import Stack, build_stack
+
+
+def stack_from_pulumi() -> Stack:
+    """The current Pulumi stack's settings, validated exactly as `vigie render` validates them."""
+    name = pulumi.get_stack()
+    values, secrets = config_entries()
+    return build_stack(name, values, secrets, f"pulumi config of stack {name}")
 
 
 def _after(*resources: pulumi.Resource) -> pulumi.ResourceOptions:
@@ -32,10 +36,10 @@ def deploy(stack: Stack) -> dict[str, Any]:
     args = StackArgs(stack)
     monitoring = Monitoring("monitoring", args)
     scoring = ScoringService("scoring", args, _after(monitoring))
-    pushgateway = Pushgateway("pushgateway", args, _after(monitoring))
-    DriftJobs("drift", args, _after(scoring, pushgateway))
-    Dashboards("dashboards", args, _after(monitoring))
-    Rules("rules", args, _after(monitoring))
+    pushgateway = ManifestSet(PUSHGATEWAY, "pushgateway", args, _after(monitoring))
+    ManifestSet(DRIFT_JOBS, "drift", args, _after(scoring, pushgateway))
+    ManifestSet(DASHBOARDS, "dashboards", args, _after(monitoring))
+    ManifestSet(RULES, "rules", args, _after(monitoring))
     return outputs(stack, monitoring, scoring)
 
 

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from infra.artifacts import render_stack
-from infra.settings import Stack
+from rules_src.stack import Stack
 
 GENERATED = "generated"
 

@@ -1,7 +1,8 @@
 """What an alert is: its spec (defaults, written beside its family) and its resolved form for one stack.
 
-A spec holds the seed's defaults and a PromQL template; a stack's settings may override the threshold,
-`for` and severity of any alert, or disable it. Builders only ever see resolved alerts.
+A spec holds the seed's defaults and builds its typed PromQL expression for a scope and threshold; a stack's
+settings may override the threshold, `for` and severity of any alert, or disable it. Builders only ever see
+resolved alerts.
 """
 
 from __future__ import annotations
@@ -9,31 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
 from typing import Protocol
 
-import jinja2
-
-from rules_src.durations import format_duration
-from serving import contract as c
-
-
-class Severity(StrEnum):
-    CRITICAL = "critical"
-    WARNING = "warning"
-    INFO = "info"
-    NONE = "none"
-
-
-class Category(StrEnum):
-    """The routing key: the seed's Alertmanager categories, plus service warnings and the watchdog."""
-
-    URGENT = "urgent"
-    ML_DEGRADATION = "ml-degradation"
-    RESOURCE = "resource"
-    SERVICE = "service"
-    BUSINESS = "business"
-    WATCHDOG = "watchdog"
+from conventions import contract as c
+from conventions import promql as p
+from conventions import routing
+from conventions.durations import Duration, format_duration
+from conventions.promql import Scope as Scope  # re-exported: a stack builds its scope from here
+from conventions.routing import Category, Severity
 
 
 class Unit(StrEnum):
@@ -54,36 +38,6 @@ class ValueFormat(StrEnum):
 
 
 @dataclass(frozen=True)
-class Scope:
-    """The label values that select one stack's scoring service and drift job."""
-
-    namespace: str
-    application: str
-    stack: str
-    model_version: str
-
-    @property
-    def scoring(self) -> str:
-        return f'{c.NAMESPACE}="{self.namespace}",{c.APPLICATION}="{self.application}"'
-
-    @property
-    def cluster(self) -> str:
-        return f'{c.NAMESPACE}="{self.namespace}"'
-
-    @property
-    def drift(self) -> str:
-        return f'{c.JOB}="{c.DRIFT_PUSH_JOB}",{c.STACK}="{self.stack}"'
-
-    @property
-    def scoring_labels(self) -> dict[str, str]:
-        return {c.NAMESPACE: self.namespace, c.APPLICATION: self.application}
-
-    @property
-    def drift_labels(self) -> dict[str, str]:
-        return {c.JOB: c.DRIFT_PUSH_JOB, c.STACK: self.stack}
-
-
-@dataclass(frozen=True)
 class Series:
     """One promtool input series: labels and a promtool value expansion such as '0+60x30'."""
 
@@ -92,8 +46,8 @@ class Series:
     values: str
 
     def promtool(self) -> dict[str, str]:
-        inner = ",".join(f'{k}="{v}"' for k, v in sorted(self.labels.items()))
-        return {"series": f"{self.metric}{{{inner}}}", "values": self.values}
+        matchers = (p.equals(label, value) for label, value in sorted(self.labels.items()))
+        return {"series": p.select(self.metric, *matchers).render(), "values": self.values}
 
 
 @dataclass(frozen=True)
@@ -115,19 +69,21 @@ ScenarioBuilder = Callable[[Scope, float | None, bool], Scenario | None]
 scenario exists (the Watchdog is never quiet)."""
 
 
-def promql_number(value: float) -> str:
-    """A number as PromQL reads it, without float noise: 85, 0.05, 691200."""
-    return format(round(value, 9), ".15g")
+ExprBuilder = Callable[[Scope, float | None], p.Expr]
+"""The expression an alert evaluates for a scope and the stack's threshold (None where it has none)."""
+
+RecordingBuilder = Callable[[Scope], p.Expr]
+"""The expression of a recording rule, written in the family file of the alerts that read it."""
 
 
-_TEMPLATES = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
-_TEMPLATES.filters["num"] = promql_number
+def recorded_above(recording: c.Recording) -> ExprBuilder:
+    """`recording > threshold`, for a family whose recording rule does the arithmetic."""
 
+    def build(scope: Scope, threshold: float | None) -> p.Expr:
+        assert threshold is not None
+        return p.gt(p.select(recording.name), threshold)
 
-@cache
-def _template(source: str) -> jinja2.Template:
-    """Each spec's PromQL template, compiled once: rules, tests and documents render it many times."""
-    return _TEMPLATES.from_string(source)
+    return build
 
 
 @dataclass(frozen=True)
@@ -143,8 +99,7 @@ class AlertSpec:
     unit: Unit
     threshold: float | None
     for_: str
-    expr: str
-    """A Jinja2 PromQL template; it sees `c` (the contract), `scope` and `threshold`."""
+    expr: ExprBuilder
     summary: str
     """Plain text; `{threshold}` and `{for_}` are filled in at render time."""
     description: str
@@ -162,7 +117,7 @@ class Alert:
 
     spec: AlertSpec
     threshold: float | None
-    for_: str
+    for_: Duration
     severity: Severity
     enabled: bool = True
 
@@ -171,13 +126,13 @@ class Alert:
         return self.spec.name
 
     def expr(self, scope: Scope) -> str:
-        rendered = _template(self.spec.expr).render(c=c, scope=scope, threshold=self.threshold)
-        return " ".join(rendered.split())
+        """The PromQL text, parsed before anything reads it: a malformed expression names this alert."""
+        return p.checked(self.spec.expr(scope, self.threshold).render(), f"alert {self.name}")
 
     def labels(self) -> dict[str, str]:
         spec = self.spec
-        return {"severity": self.severity.value, "category": spec.category.value, "family": spec.family,
-                "service": spec.service}  # fmt: skip
+        return {routing.SEVERITY: self.severity.value, routing.CATEGORY: spec.category.value,
+                routing.FAMILY: spec.family, routing.SERVICE: spec.service}  # fmt: skip
 
     def threshold_text(self) -> str:
         return format_threshold(self.threshold, self.spec.unit)

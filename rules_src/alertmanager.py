@@ -8,31 +8,29 @@ the Kubernetes Secret mounts: the configuration never holds a secret value.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from rules_src.alert import Category, Severity
-from serving import contract as c
-
-if TYPE_CHECKING:
-    from infra.settings import Stack
-    from infra.settings.model import Receiver, Route
+from conventions import contract as c
+from conventions import routing
+from conventions.routing import Category, Severity
+from infra.settings.model import Alerting, Receiver, Route
+from rules_src.stack import Stack
 
 CREDENTIALS_SECRET = "vigie-alertmanager-credentials"
 """The Kubernetes Secret holding receiver credentials, one key per secret config key."""
 CREDENTIALS_DIR = f"/etc/alertmanager/secrets/{CREDENTIALS_SECRET}"
 """Where kube-prometheus-stack mounts it (alertmanager.alertmanagerSpec.secrets)."""
 
-CATEGORY_LABEL = "category"
 ROUTE_ORDER = (
     Category.WATCHDOG,
     Category.URGENT,
     Category.ML_DEGRADATION,
     Category.RESOURCE,
-    Category.SERVICE,
+    Category.SERVICE_HEALTH,
     Category.BUSINESS,
 )
-GROUP_BY = ["alertname", c.NAMESPACE, "service", c.STACK]
-INHIBIT_EQUAL = [c.NAMESPACE, "service", "family"]
+GROUP_BY = [routing.ALERTNAME, c.NAMESPACE, routing.SERVICE, c.STACK]
+INHIBIT_EQUAL = [c.NAMESPACE, routing.SERVICE, routing.FAMILY]
 """A critical alert mutes the warning and info alerts of the same service and alert family."""
 
 _TITLE = '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}'
@@ -43,8 +41,8 @@ _TEXT = (
 )
 
 
-def alertmanager_config(stack: Stack, credentials_dir: str = CREDENTIALS_DIR) -> dict[str, Any]:
-    alerting = stack.settings.alerting
+def alertmanager_config(alerting: Alerting, credentials_dir: str = CREDENTIALS_DIR) -> dict[str, Any]:
+    """The routing tree, inhibition and receivers of one stack: a function of its alerting settings only."""
     routes = alerting.routes.by_category()
     default = alerting.routes.default
     children = [route for category in ROUTE_ORDER for route in _category_routes(category, routes[category])]
@@ -61,8 +59,8 @@ def alertmanager_config(stack: Stack, credentials_dir: str = CREDENTIALS_DIR) ->
         },
         "inhibit_rules": [
             {
-                "source_matchers": [f'severity="{Severity.CRITICAL.value}"'],
-                "target_matchers": [f'severity=~"{Severity.WARNING.value}|{Severity.INFO.value}"'],
+                "source_matchers": [f'{routing.SEVERITY}="{Severity.CRITICAL.value}"'],
+                "target_matchers": [f'{routing.SEVERITY}=~"{Severity.WARNING.value}|{Severity.INFO.value}"'],
                 "equal": INHIBIT_EQUAL,
             }
         ],
@@ -74,7 +72,7 @@ def alertmanager_config(stack: Stack, credentials_dir: str = CREDENTIALS_DIR) ->
 
 
 def _category_routes(category: Category, route: Route) -> list[dict[str, Any]]:
-    matchers = [f'{CATEGORY_LABEL}="{category.value}"']
+    matchers = [f'{routing.CATEGORY}="{category.value}"']
     last = len(route.receivers) - 1
     return [_route(name, matchers, route, last=i == last) for i, name in enumerate(route.receivers)]
 
@@ -88,9 +86,9 @@ def _route(receiver: str, matchers: list[str], route: Route, last: bool) -> dict
 
 def _timing(route: Route) -> dict[str, str]:
     return {
-        "group_wait": route.group_wait,
-        "group_interval": route.group_interval,
-        "repeat_interval": route.repeat_interval,
+        "group_wait": str(route.group_wait),
+        "group_interval": str(route.group_interval),
+        "repeat_interval": str(route.repeat_interval),
     }
 
 
@@ -131,10 +129,14 @@ def expected_receivers(stack: Stack) -> list[tuple[dict[str, str], list[str]]]:
     plus an alert outside Vigie's categories that must reach the default receivers."""
     routes = stack.settings.alerting.routes.by_category()
     table = [
-        ({"alertname": a.name, **a.labels()}, list(routes[a.spec.category].receivers))
+        ({routing.ALERTNAME: a.name, **a.labels()}, list(routes[a.spec.category].receivers))
         for a in stack.enabled_alerts
     ]
-    foreign = {"alertname": "KubePodCrashLooping", "severity": "warning", "namespace": "kube-system"}
+    foreign = {
+        routing.ALERTNAME: "KubePodCrashLooping",
+        routing.SEVERITY: "warning",
+        c.NAMESPACE: "kube-system",
+    }
     table.append((foreign, list(stack.settings.alerting.routes.default.receivers)))
     return table
 

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import jinja2
 
+from conventions import contract as c
 from rules_src.rule_groups import runbook_url
-from serving import contract as c
-
-if TYPE_CHECKING:
-    from infra.settings import Stack
+from rules_src.stack import Stack
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("rules_src", "templates"),

@@ -3,15 +3,12 @@ routing labels and, added in one pass, its runbook and dashboard links."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from conventions import contract as c
 from rules_src.alert import Alert
-from rules_src.durations import duration_seconds
 from rules_src.recording import recording_rules
-from serving import contract as c
-
-if TYPE_CHECKING:
-    from infra.settings import Stack
+from rules_src.stack import Stack
 
 _GROUP_OF_SERVICE = {
     "scoring": c.GROUP_SCORING_ALERTS,
@@ -21,17 +18,17 @@ _GROUP_OF_SERVICE = {
 
 
 def runbook_url(stack: Stack, alert: Alert) -> str:
-    return f"{str(stack.settings.alerting.runbook_base_url).rstrip('/')}/{alert.name}"
+    return stack.settings.alerting.runbook_base_url.join(alert.name)
 
 
 def dashboard_url(stack: Stack, alert: Alert) -> str:
-    return f"{str(stack.settings.monitoring.grafana_url).rstrip('/')}/d/{alert.spec.dashboard}"
+    return stack.settings.monitoring.grafana_url.join("d", alert.spec.dashboard)
 
 
 def alerting_rule(stack: Stack, alert: Alert) -> dict[str, Any]:
     rule: dict[str, Any] = {"alert": alert.name, "expr": alert.expr(stack.scope)}
-    if duration_seconds(alert.for_) > 0:
-        rule["for"] = alert.for_
+    if alert.for_.seconds > 0:
+        rule["for"] = str(alert.for_)
     rule["labels"] = dict(sorted(alert.labels().items()))
     rule["annotations"] = {
         "summary": alert.summary(),

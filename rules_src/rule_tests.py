@@ -8,14 +8,12 @@ or `for` change in the settings changes these tests with it.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from conventions.durations import format_duration
 from rules_src.alert import Alert
-from rules_src.durations import duration_seconds, format_duration
 from rules_src.rule_groups import dashboard_url, rule_groups, runbook_url
-
-if TYPE_CHECKING:
-    from infra.settings import Stack
+from rules_src.stack import Stack
 
 EVALUATION_INTERVAL = 60.0
 QUIET_MARGIN = 300.0
@@ -43,7 +41,7 @@ def _alert_tests(stack: Stack, alert: Alert) -> list[dict[str, Any]]:
     firing = alert.spec.scenario(scope, alert.threshold, True)
     if firing is None:
         raise ValueError(f"{alert.name} has no firing scenario")
-    fires_at = _tick(firing.active_from) + _tick(duration_seconds(alert.for_))
+    fires_at = _tick(firing.active_from) + _tick(alert.for_.seconds)
     checks: list[dict[str, Any]] = []
     if fires_at >= EVALUATION_INTERVAL:
         checks.append(_check(alert, fires_at - EVALUATION_INTERVAL, []))

@@ -8,8 +8,8 @@ import fsspec
 import lightgbm as lgb
 from pydantic import ValidationError
 
-from infra.errors import UserError
-from serving.artifact_format import METADATA_FILE, MODEL_FILE, ModelMetadata
+from conventions.artifact_format import METADATA_FILE, MODEL_FILE, ModelMetadata
+from conventions.errors import UserError
 from serving.features import SPECS
 
 

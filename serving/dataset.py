@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from serving.artifact_format import LABEL
+from conventions.artifact_format import LABEL
 from serving.features import FEATURES, NAMES
 
 DEFAULT_RATE = 0.08

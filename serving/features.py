@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from serving.artifact_format import FeatureSpec
+from conventions.artifact_format import FeatureSpec
 from serving.schema import Applicant
 
 _DTYPES: dict[object, str] = {float: "float64", int: "int64", bool: "bool"}

@@ -14,8 +14,8 @@ from typing import Any, Protocol
 
 from ray.serve import metrics
 
-from serving import contract
-from serving.artifact_format import ACCEPTED
+from conventions import contract
+from conventions.artifact_format import ACCEPTED
 from serving.schema import Prediction
 
 GAUGE_REFRESH_S = 1.0

@@ -19,7 +19,7 @@ import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from serving.artifact_format import (
+from conventions.artifact_format import (
     DECISION,
     MODEL_VERSION,
     PARTITION_KEY,

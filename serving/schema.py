@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from serving.artifact_format import ACCEPTED, REJECTED, FeatureSpec
+from conventions.artifact_format import ACCEPTED, REJECTED, FeatureSpec
 
 MAX_BATCH = 1000
 """Most applicants in one POST /predict/batch."""

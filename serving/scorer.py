@@ -11,8 +11,16 @@ from typing import Any, cast
 
 import numpy as np
 
+from conventions.artifact_format import (
+    ACCEPTED,
+    DECISION,
+    MODEL_VERSION,
+    REJECTED,
+    REQUEST_ID,
+    SCORE,
+    TIMESTAMP,
+)
 from serving.artifact import Artifact
-from serving.artifact_format import ACCEPTED, DECISION, MODEL_VERSION, REJECTED, REQUEST_ID, SCORE, TIMESTAMP
 from serving.features import columns_of, encode
 from serving.schema import Applicant, Decision, ModelInfo, Prediction
 

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infra.settings import Stack
+from infra.settings.model import Model, Serving
 from infra.settings.types import resolve_location
-from rules_src.durations import duration_seconds
 from serving.options import DEPLOYMENT, IMPORT_PATH, ScoringOptions
 
 ROUTE_PREFIX = "/"
@@ -46,24 +45,24 @@ def _memory_bytes(quantity: str) -> int:
     return int(quantity[:-2]) * _MEMORY_UNITS[quantity[-2:]]
 
 
-def scoring_options(stack: Stack, placement: Placement, overrides: LocalOverrides) -> ScoringOptions:
-    serving, model = stack.settings.serving, stack.settings.model
+def scoring_options(
+    serving: Serving, model: Model, placement: Placement, overrides: LocalOverrides
+) -> ScoringOptions:
     return ScoringOptions(
         artifact_uri=_uri(model.artifact_uri, placement.base_dir),
         model_version=overrides.model_version,
         prediction_log_uri=_uri(serving.prediction_log.uri, placement.base_dir),
         flush_rows=serving.prediction_log.flush_rows,
-        flush_interval_s=duration_seconds(serving.prediction_log.flush_interval),
-        log_close_timeout_s=duration_seconds(serving.graceful_shutdown_timeout) * LOG_CLOSE_SHARE,
+        flush_interval_s=serving.prediction_log.flush_interval.seconds,
+        log_close_timeout_s=serving.graceful_shutdown_timeout.seconds * LOG_CLOSE_SHARE,
         max_batch_size=serving.batching.max_batch_size,
-        batch_wait_timeout_s=duration_seconds(serving.batching.batch_wait_timeout),
+        batch_wait_timeout_s=serving.batching.batch_wait_timeout.seconds,
         faults=overrides.faults,
     )
 
 
-def deployment_config(stack: Stack) -> dict[str, Any]:
+def deployment_config(serving: Serving) -> dict[str, Any]:
     """The CreditScorer deployment's options: concurrency, autoscaling, resources, shutdown budget."""
-    serving = stack.settings.serving
     scaling = serving.autoscaling
     return {
         "name": DEPLOYMENT,
@@ -73,14 +72,14 @@ def deployment_config(stack: Stack) -> dict[str, Any]:
             "initial_replicas": scaling.min_replicas,
             "max_replicas": scaling.max_replicas,
             "target_ongoing_requests": scaling.target_ongoing_requests,
-            "upscale_delay_s": duration_seconds(scaling.upscale_delay),
-            "downscale_delay_s": duration_seconds(scaling.downscale_delay),
+            "upscale_delay_s": scaling.upscale_delay.seconds,
+            "downscale_delay_s": scaling.downscale_delay.seconds,
         },
         "ray_actor_options": {
             "num_cpus": serving.resources.cpus,
             "memory": _memory_bytes(serving.resources.memory),
         },
-        "graceful_shutdown_timeout_s": duration_seconds(serving.graceful_shutdown_timeout),
+        "graceful_shutdown_timeout_s": serving.graceful_shutdown_timeout.seconds,
     }
 
 
@@ -89,25 +88,28 @@ DIRECT_INGRESS_ENV = {"RAY_SERVE_THROUGHPUT_OPTIMIZED": "1"}
 replica's main loop, gRPC between deployments, buffered access logs. See bench/serving_benchmark.py."""
 
 
-def serve_environment(stack: Stack) -> dict[str, str]:
+def serve_environment(serving: Serving) -> dict[str, str]:
     """Environment the Ray processes need for the stack's ingress mode (Serve reads it when imported)."""
-    return dict(DIRECT_INGRESS_ENV) if stack.settings.serving.ingress == "direct" else {}
+    return dict(DIRECT_INGRESS_ENV) if serving.ingress == "direct" else {}
 
 
 def serve_config(
-    stack: Stack, placement: Placement | None = None, overrides: LocalOverrides | None = None
+    serving: Serving,
+    model: Model,
+    placement: Placement | None = None,
+    overrides: LocalOverrides | None = None,
 ) -> dict[str, Any]:
     """The Serve config document (ServeDeploySchema) of the stack's scoring application."""
     placement = placement or Placement()
-    options = scoring_options(stack, placement, overrides or LocalOverrides())
+    options = scoring_options(serving, model, placement, overrides or LocalOverrides())
     application: dict[str, Any] = {
-        "name": stack.settings.serving.application,
+        "name": serving.application,
         "route_prefix": ROUTE_PREFIX,
         "import_path": IMPORT_PATH,
         "args": options.model_dump(mode="json"),
-        "deployments": [deployment_config(stack)],
+        "deployments": [deployment_config(serving)],
     }
-    if not stack.settings.serving.access_log:
+    if not serving.access_log:
         application["logging_config"] = {"enable_access_log": False}  # Serve logs every request by default
     return {
         "proxy_location": "EveryNode",

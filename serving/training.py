@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from serving.artifact_format import LABEL, METADATA_FILE, MODEL_FILE, REFERENCE_FILE, SCORE, ModelMetadata
+from conventions.artifact_format import LABEL, METADATA_FILE, MODEL_FILE, REFERENCE_FILE, SCORE, ModelMetadata
 from serving.dataset import synthetic_applications
 from serving.features import CATEGORICAL_INDICES, NAMES, SPECS, encode
 from serving.threshold import Threshold, best_threshold

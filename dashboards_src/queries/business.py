@@ -2,31 +2,36 @@
 
 from __future__ import annotations
 
+from conventions import contract as c
+from conventions import promql as p
 from dashboards_src import variables as v
-from dashboards_src.queries.selectors import SCORING, aggregate, rate, select
-from serving import contract as c
+
+
+def _rate(metric: str) -> p.Call:
+    """Per-second rate of the picked service's counter over Grafana's rate window."""
+    return p.rate(v.SCOPE.scoring(metric), v.RATE_INTERVAL)
 
 
 def total_over_range(counter: c.Metric) -> str:
     """How much a counter grew over the dashboard's time range."""
-    return aggregate("sum", (), f"increase({select(counter.name, SCORING)}[{v.RANGE}])")
+    return p.sum(p.increase(v.SCOPE.scoring(counter.name), v.RANGE)).render()
 
 
 def rate_by_model_version(counter: c.Metric) -> str:
     """Per-version rates, to compare two versions during a rollout."""
-    return aggregate("sum", (c.MODEL_VERSION,), rate(counter.name, SCORING))
+    return p.sum(_rate(counter.name), by=(c.MODEL_VERSION,)).render()
 
 
 def decision_threshold() -> str:
     """θ* as each model version reports it."""
-    return aggregate("max", (c.MODEL_VERSION,), select(c.DECISION_THRESHOLD.name, SCORING))
+    return p.max(v.SCOPE.scoring(c.DECISION_THRESHOLD.name), by=(c.MODEL_VERSION,)).render()
 
 
 def score_buckets() -> str:
     """Scores returned per histogram bucket and time step, for a heatmap."""
-    return aggregate("sum", (c.LE,), f"increase({select(c.SCORE.bucket, SCORING)}[{v.RATE_INTERVAL}])")
+    return p.sum(p.increase(v.SCOPE.scoring(c.SCORE.bucket), v.RATE_INTERVAL), by=(c.LE,)).render()
 
 
 def total_rate(counter: c.Metric) -> str:
     """A counter's rate over the whole service."""
-    return aggregate("sum", (), rate(counter.name, SCORING))
+    return p.sum(_rate(counter.name)).render()

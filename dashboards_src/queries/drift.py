@@ -6,25 +6,30 @@ aggregation so that the Pushgateway's own labels (instance) never split it.
 
 from __future__ import annotations
 
-from dashboards_src.queries.selectors import DRIFT, aggregate, select
-from serving import contract as c
+from conventions import contract as c
+from conventions import promql as p
+from dashboards_src import variables as v
+
+
+def _latest(metric: c.Metric) -> p.Aggregate:
+    return p.max(v.SCOPE.drift(metric.name))
 
 
 def latest(metric: c.Metric) -> str:
     """The last pushed value, as one series."""
-    return aggregate("max", (), select(metric.name, DRIFT))
+    return _latest(metric).render()
 
 
 def lowest(metric: c.Metric) -> str:
     """The lowest pushed value, for a flag where 0 is the bad news."""
-    return aggregate("min", (), select(metric.name, DRIFT))
+    return p.min(v.SCOPE.drift(metric.name)).render()
 
 
 def by_label(metric: c.Metric, *labels: str) -> str:
     """The last pushed value per label value (per feature and test, per dataset)."""
-    return aggregate("max", labels, select(metric.name, DRIFT))
+    return p.max(v.SCOPE.drift(metric.name), by=labels).render()
 
 
 def since(timestamp: c.Metric) -> str:
     """Seconds since the pushed Unix time."""
-    return f"time() - {latest(timestamp)}"
+    return p.sub(p.time(), _latest(timestamp)).render()

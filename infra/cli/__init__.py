@@ -10,10 +10,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from drift_jobs import cli as drift
-from infra.cli import check, local, render
-from infra.errors import UserError
-from serving import cli as serving_cli
+from conventions.errors import UserError
+from infra.cli import check, drift, local, render
+from infra.cli import serving as serving_cli
 
 EXIT_USER_ERROR = 2
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from conventions.errors import UserError
 from infra.checks import check_stack
 from infra.cli.stacks import add_stack_arguments, selected_stacks
-from infra.errors import UserError
 from infra.render import stack_dir
 
 

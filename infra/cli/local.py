@@ -12,13 +12,13 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from infra.errors import UserError
+from conventions.errors import UserError
 from infra.local.fast import fast_stack
 from infra.local.process import answers
 from infra.local.stack import LocalState, Ports, down, notifications, read_state, up
 from infra.local.traffic_modes import DEFAULT_FAULTS, Mode
-from infra.settings import load_stack
 from infra.settings.types import resolve_location
+from rules_src.stack import load_stack
 
 DEFAULT_RUN_DIR = Path("run/local")
 

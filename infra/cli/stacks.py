@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from infra.settings import Stack, load_stack, stack_names
+from infra.settings import stack_names
+from rules_src.stack import Stack, load_stack
 
 
 def add_stack_arguments(command: argparse.ArgumentParser) -> None:

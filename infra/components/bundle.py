@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 
-from infra.components.kube import declare, declare_release
+from infra.components.kube import declare, declare_release, release_status
 from infra.manifests.concerns import Bundle, Manifest
 from infra.manifests.helm import HelmRelease
-from infra.settings import Stack
+from rules_src.stack import Stack
 
 
 @dataclass(frozen=True)
@@ -24,11 +25,14 @@ class BundleComponent(pulumi.ComponentResource):
 
     declared: dict[str, pulumi.CustomResource]
     """Children by Kubernetes kind and name (`Namespace/monitoring`, `Release/vigie`)."""
+    releases: dict[str, pulumi.Output[Any]]
+    """Each Helm release's status by release name, as Helm reports it once installed."""
 
     def __init__(self, type_token: str, name: str, opts: pulumi.ResourceOptions | None) -> None:
         super().__init__(type_token, name, None, opts)
         self._name = name
         self.declared = {}
+        self.releases = {}
 
     def declare_bundle(self, bundle: Bundle) -> None:
         """Namespaces, then prerequisites, then releases, then the objects that need the releases' CRDs."""
@@ -38,6 +42,19 @@ class BundleComponent(pulumi.ComponentResource):
         releases = [self._release(release, before) for release in bundle.releases]
         for manifest in bundle.objects:
             self._declare(manifest, before + releases)
+
+    @property
+    def objects(self) -> list[str]:
+        """The children declared, as kind/name."""
+        return sorted(self.declared)
+
+    def declared_outputs(self) -> dict[str, Any]:
+        """What the component declared, for `register_outputs`: its children as kind/name and, when it installs
+        charts, each release's status (name, namespace, chart version, revision, `deployed`…)."""
+        outputs: dict[str, Any] = {"objects": self.objects}
+        if self.releases:
+            outputs["releases"] = dict(self.releases)
+        return outputs
 
     def _options(self, after: list[pulumi.CustomResource]) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, depends_on=list(after))
@@ -50,4 +67,5 @@ class BundleComponent(pulumi.ComponentResource):
     def _release(self, release: HelmRelease, after: list[pulumi.CustomResource]) -> pulumi.CustomResource:
         resource = declare_release(self._name, release, self._options(after))
         self.declared[f"Release/{release.name}"] = resource
+        self.releases[release.name] = release_status(resource)
         return resource

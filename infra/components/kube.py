@@ -60,6 +60,12 @@ def object_name(resource: pulumi.CustomResource) -> pulumi.Output[str]:
     return name
 
 
+def release_status(resource: pulumi.CustomResource) -> pulumi.Output[Any]:
+    """A Helm release as Helm reports it once installed: name, namespace, chart, version, revision, status."""
+    status: pulumi.Output[Any] = cast(Any, resource).status
+    return status
+
+
 def declare_release(parent: str, release: HelmRelease, opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
     """The chart at its pinned version, under the release name Vigie's selectors and endpoints expect."""
     declared: pulumi.CustomResource = k8s.helm.v3.Release(

@@ -35,5 +35,9 @@ class Monitoring(BundleComponent):
         self.namespace = object_name(self.declared[f"Namespace/{stack.settings.monitoring.namespace}"])
         self.grafana_admin_password = pulumi.Output.secret(password.result)
         self.register_outputs(
-            {"namespace": self.namespace, "grafanaAdminPassword": self.grafana_admin_password}
+            {
+                "namespace": self.namespace,
+                "grafanaAdminPassword": self.grafana_admin_password,
+                **self.declared_outputs(),
+            }
         )

@@ -23,4 +23,10 @@ class ScoringService(BundleComponent):
         self.namespace = object_name(self.declared[f"Namespace/{stack.settings.serving.namespace}"])
         kuberay = stack.settings.platform.kuberay_namespace
         self.kuberay_namespace = object_name(self.declared[f"Namespace/{kuberay}"])
-        self.register_outputs({"namespace": self.namespace, "kuberayNamespace": self.kuberay_namespace})
+        self.register_outputs(
+            {
+                "namespace": self.namespace,
+                "kuberayNamespace": self.kuberay_namespace,
+                **self.declared_outputs(),
+            }
+        )

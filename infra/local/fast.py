@@ -11,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from infra.settings import Stack, build_stack
+from conventions.durations import duration_seconds
 from infra.settings.loader import read_config, stack_file
 from rules_src.alerts import CATALOG
-from rules_src.durations import duration_seconds
+from rules_src.stack import Stack, build_stack
 
 INTERVAL = "2s"
 MAX_FOR = "20s"

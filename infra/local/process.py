@@ -13,7 +13,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.errors import UserError
+from conventions.errors import UserError
 
 LOOPBACK = "127.0.0.1"
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from conventions import contract as c
 from infra.local.process import LOOPBACK
-from infra.settings import Stack
-from serving import contract as c
+from rules_src.stack import Stack
 
 RAY_JOB = "ray"
 PUSHGATEWAY_JOB = "pushgateway"
@@ -20,8 +20,8 @@ def prometheus_config(
     monitoring = stack.settings.monitoring
     return {
         "global": {
-            "scrape_interval": monitoring.scrape_interval,
-            "evaluation_interval": monitoring.evaluation_interval,
+            "scrape_interval": str(monitoring.scrape_interval),
+            "evaluation_interval": str(monitoring.evaluation_interval),
             "external_labels": {c.STACK: stack.name},
         },
         "rule_files": [str(rules)],

@@ -21,7 +21,6 @@ from dashboards_src.variables import panels, substitute
 COLUMNS = 3
 STEP_SECONDS = 15
 STEP = f"{STEP_SECONDS}s"
-LEGEND_WIDTH = 60
 
 
 def _query_range(prometheus: str, query: str, minutes: float) -> list[dict[str, Any]]:
@@ -36,19 +35,6 @@ def _query_range(prometheus: str, query: str, minutes: float) -> list[dict[str, 
 def _thresholds(panel: dict[str, Any]) -> list[tuple[float, str]]:
     steps = panel.get("fieldConfig", {}).get("defaults", {}).get("thresholds", {}).get("steps", [])
     return [(float(s["value"]), str(s.get("color", "red"))) for s in steps if s.get("value") is not None]
-
-
-def _with_gaps(points: list[tuple[float, float]], now: float) -> tuple[list[float], list[float]]:
-    """Minutes before now and values, with a break (NaN) wherever samples are missing, so no line bridges it."""
-    xs: list[float] = []
-    ys: list[float] = []
-    for i, (t, v) in enumerate(points):
-        if i and t - points[i - 1][0] > 2 * STEP_SECONDS:
-            xs.append((t - now) / 60)
-            ys.append(math.nan)
-        xs.append((t - now) / 60)
-        ys.append(v)
-    return xs, ys
 
 
 def _legend(metric: dict[str, str], legend_format: str) -> str:

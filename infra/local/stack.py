@@ -16,15 +16,15 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from conventions.errors import UserError
 from infra.artifacts import RULES_FILE, render_stack
-from infra.errors import UserError
 from infra.local.process import LOOPBACK, Running, check_port_free, start, stop
 from infra.local.prometheus_config import prometheus_config
+from infra.local.scoring_service import LocalSpec
 from infra.local.webhook_sink import alertnames, read_notifications, receiver_url
 from infra.serialize import to_yaml
-from infra.settings import Stack
 from rules_src.alertmanager import alertmanager_config, with_webhook_receivers
-from serving.local_service import LocalSpec
+from rules_src.stack import Stack
 
 STATE_FILE = "state.json"
 SERVE_DIR = "serve"
@@ -100,7 +100,9 @@ def _write_configs(stack: Stack, run_dir: Path, ports: Ports) -> dict[str, Path]
         path.unlink(missing_ok=True)
     paths = {name: run_dir / name for name in ("rules.yaml", "alertmanager.yaml", "prometheus.yml")}
     paths["rules.yaml"].write_text(render_stack(stack)[RULES_FILE])
-    routing = with_webhook_receivers(alertmanager_config(stack), partial(receiver_url, ports.sink))
+    routing = with_webhook_receivers(
+        alertmanager_config(stack.settings.alerting), partial(receiver_url, ports.sink)
+    )
     paths["alertmanager.yaml"].write_text(to_yaml(routing))
     config = prometheus_config(
         stack, paths["rules.yaml"], ports.ray_metrics, ports.pushgateway, ports.alertmanager
@@ -148,7 +150,7 @@ def up(
     model_version: str | None = None,
 ) -> LocalState:
     """Start the whole local stack; UserError, with nothing left running, when anything is wrong."""
-    from serving.local_service import start as start_scoring
+    from infra.local.scoring_service import start as start_scoring
 
     running = read_state(run_dir)
     if running is not None:
@@ -185,7 +187,7 @@ def up(
 
 def down(run_dir: Path) -> LocalState | None:
     """Stop the scoring service (flushing its prediction log), then the rest, each by its PID."""
-    from serving.local_service import stop as stop_scoring
+    from infra.local.scoring_service import stop as stop_scoring
 
     state = read_state(run_dir)
     stop_scoring(run_dir / SERVE_DIR)
@@ -205,8 +207,8 @@ def notifications(run_dir: Path) -> dict[str, set[str]]:
 
 def restart_scoring(project_dir: Path, run_dir: Path, model_version: str | None) -> None:
     """Restart only the scoring service, serving `model_version` (None: the artifact's own)."""
-    from serving.local_service import start as start_scoring
-    from serving.local_service import stop as stop_scoring
+    from infra.local.scoring_service import start as start_scoring
+    from infra.local.scoring_service import stop as stop_scoring
 
     state = read_state(run_dir)
     if state is None:

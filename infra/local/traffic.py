@@ -13,9 +13,9 @@ import httpx
 import numpy as np
 import pandas as pd
 
+from conventions.artifact_format import REJECTED
 from infra.local.traffic_modes import Mode
 from serving.artifact import Artifact
-from serving.artifact_format import REJECTED
 from serving.dataset import synthetic_applications
 from serving.features import NAMES
 from serving.schema import Applicant

@@ -20,7 +20,7 @@ from infra.manifests import (
     scoring,
 )
 from infra.manifests.helm import HelmRelease
-from infra.settings import Stack
+from rules_src.stack import Stack
 
 Manifest = dict[str, Any]
 

@@ -10,7 +10,7 @@ from dashboards_src.frame import GRAFANA_FOLDER
 from infra.labels import common_labels
 from infra.manifests.selectors import DASHBOARD_LABEL, DASHBOARD_LABEL_VALUE, FOLDER_ANNOTATION
 from infra.serialize import to_json
-from infra.settings import Stack
+from rules_src.stack import Stack
 
 COMPONENT = "dashboards"
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from infra.labels import common_labels
 from infra.manifests.names import DATA_CLAIM
-from infra.settings import Stack
 from infra.settings.types import is_relative_location
+from rules_src.stack import Stack
 
 DATA_DIR = "/var/lib/vigie"
 DATA_VOLUME = "data"

@@ -13,10 +13,9 @@ from infra.manifests.names import DRIFT_JOB, DRIFT_SETTINGS, endpoints
 from infra.manifests.pods import TMP_DIR, requirements, storage_credentials, tmp_mount, tmp_volume
 from infra.manifests.security import VIGIE_GROUP, VIGIE_USER, container_security, pod_security
 from infra.serialize import to_yaml
-from infra.settings import Stack
 from infra.settings.errors import NAMESPACE
 from infra.settings.loader import stack_file
-from rules_src.durations import duration_seconds
+from rules_src.stack import Stack
 
 COMPONENT = "drift"
 SETTINGS_DIR = "/etc/vigie"
@@ -126,7 +125,7 @@ def drift_cron_job(stack: Stack) -> dict[str, Any]:
                 "metadata": {"labels": common_labels(stack.name, COMPONENT)},
                 "spec": {
                     "backoffLimit": job.backoff_limit,
-                    "activeDeadlineSeconds": int(duration_seconds(job.active_deadline)),
+                    "activeDeadlineSeconds": int(job.active_deadline.seconds),
                     "template": _pod(stack),
                 },
             },

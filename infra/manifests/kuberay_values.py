@@ -6,7 +6,7 @@ from infra.labels import PART_OF, PART_OF_LABEL, STACK_LABEL
 from infra.manifests.helm import HelmRelease
 from infra.manifests.names import KUBERAY_RELEASE
 from infra.manifests.pods import requirements
-from infra.settings import Stack
+from rules_src.stack import Stack
 
 OPERATOR_POD_LABELS = {PART_OF_LABEL: PART_OF}
 """Added to the operator's pods (chart value `labels`) so the scoring network policy can let it in."""

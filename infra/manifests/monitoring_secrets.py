@@ -12,8 +12,8 @@ from typing import Any
 from infra.labels import common_labels
 from infra.manifests.monitoring_values import ADMIN_PASSWORD_KEY, ADMIN_USER_KEY
 from infra.manifests.names import GRAFANA_ADMIN_SECRET, GRAFANA_ADMIN_USER
-from infra.settings import Stack
 from rules_src.alertmanager import CREDENTIALS_SECRET
+from rules_src.stack import Stack
 
 
 def _secret(stack: Stack, name: str, component: str, data: Mapping[str, Any]) -> dict[str, Any]:

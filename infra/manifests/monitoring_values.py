@@ -20,8 +20,8 @@ from infra.manifests.selectors import (
     prometheus_selector,
     vigie_namespaces,
 )
-from infra.settings import Stack
 from rules_src.alertmanager import CREDENTIALS_SECRET, alertmanager_config
+from rules_src.stack import Stack
 
 ADMIN_USER_KEY = "admin-user"
 ADMIN_PASSWORD_KEY = "admin-password"
@@ -54,7 +54,7 @@ def _alertmanager(stack: Stack) -> dict[str, Any]:
     if stack.secret_keys:
         spec["secrets"] = [CREDENTIALS_SECRET]
     return {
-        "config": alertmanager_config(stack),
+        "config": alertmanager_config(stack.settings.alerting),
         "service": {"port": ALERTMANAGER_PORT},
         "alertmanagerSpec": spec,
     }
@@ -84,9 +84,9 @@ def _grafana(stack: Stack) -> dict[str, Any]:
 def _prometheus_spec(stack: Stack) -> dict[str, Any]:
     monitoring, platform = stack.settings.monitoring, stack.settings.platform
     spec: dict[str, Any] = {
-        "scrapeInterval": monitoring.scrape_interval,
-        "evaluationInterval": monitoring.evaluation_interval,
-        "retention": monitoring.retention,
+        "scrapeInterval": str(monitoring.scrape_interval),
+        "evaluationInterval": str(monitoring.evaluation_interval),
+        "retention": str(monitoring.retention),
         "podMetadata": {"labels": dict(PROMETHEUS_POD_LABELS)},
         "resources": requirements(platform.prometheus.resources),
         "storageSpec": {"volumeClaimTemplate": {"spec": _tsdb_claim(stack)}},

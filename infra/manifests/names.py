@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from infra.settings import Stack
+from rules_src.stack import Stack
 
 MONITORING_RELEASE = "vigie"
 """The kube-prometheus-stack release; also its fullnameOverride, so the chart names things vigie-…."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from infra.labels import common_labels
-from infra.settings import Stack
+from rules_src.stack import Stack
 
 RESTRICTED = "restricted"
 PRIVILEGED = "privileged"

@@ -10,7 +10,7 @@ from infra.labels import common_labels
 from infra.manifests.kuberay_values import OPERATOR_POD_LABELS
 from infra.manifests.names import PUSHGATEWAY_PORT, RAY_DASHBOARD_PORT, RAY_METRICS_PORT, SERVE_PORT
 from infra.manifests.selectors import NAMESPACE_NAME_LABEL, PROMETHEUS_POD_LABELS, pod_selector
-from infra.settings import Stack
+from rules_src.stack import Stack
 
 
 def _peer(namespace: str, labels: dict[str, str]) -> dict[str, Any]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra.settings import Stack
 from infra.settings.model import Compute
+from rules_src.stack import Stack
 
 TMP_VOLUME = "tmp"
 TMP_DIR = "/tmp"

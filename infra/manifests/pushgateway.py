@@ -13,7 +13,7 @@ from infra.manifests.names import PUSHGATEWAY, PUSHGATEWAY_PORT
 from infra.manifests.pods import http_probe, requirements
 from infra.manifests.security import NOBODY, container_security, pod_security
 from infra.manifests.selectors import monitored_labels, pod_selector
-from infra.settings import Stack
+from rules_src.stack import Stack
 
 COMPONENT = "pushgateway"
 PORT_NAME = "http"

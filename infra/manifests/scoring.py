@@ -25,9 +25,8 @@ from infra.manifests.pods import TMP_DIR, http_probe, requirements, storage_cred
 from infra.manifests.security import VIGIE_GROUP, VIGIE_USER, container_security, pod_security
 from infra.manifests.selectors import monitored_labels, pod_selector
 from infra.serialize import to_yaml
-from infra.settings import Stack
 from infra.settings.model import Compute
-from rules_src.durations import duration_seconds
+from rules_src.stack import Stack
 from serving.serve_config import Placement, serve_config
 
 COMPONENT = "scoring"
@@ -40,7 +39,8 @@ SHUTDOWN_MARGIN_SECONDS = 30
 
 def serve_document(stack: Stack) -> dict[str, Any]:
     """The Serve config the RayService deploys: relative URIs under the data volume, HTTP on every pod."""
-    return serve_config(stack, Placement(host="0.0.0.0", port=SERVE_PORT, base_dir=Path(DATA_DIR)))
+    placement = Placement(host="0.0.0.0", port=SERVE_PORT, base_dir=Path(DATA_DIR))
+    return serve_config(stack.settings.serving, stack.settings.model, placement)
 
 
 def _port(name: str, number: int) -> dict[str, Any]:
@@ -66,7 +66,7 @@ def _container(stack: Stack, name: str, compute: Compute, ports: list[dict[str, 
 
 def _pod(stack: Stack, container: dict[str, Any], service_account_token: bool) -> dict[str, Any]:
     """The head keeps its service-account token: the autoscaler sidecar scales the cluster through the API."""
-    grace = duration_seconds(stack.settings.serving.graceful_shutdown_timeout) + SHUTDOWN_MARGIN_SECONDS
+    grace = stack.settings.serving.graceful_shutdown_timeout.seconds + SHUTDOWN_MARGIN_SECONDS
     return {
         "metadata": {"labels": common_labels(stack.name, COMPONENT)},
         "spec": {
@@ -123,7 +123,7 @@ def _autoscaler(stack: Stack) -> dict[str, Any]:
     scoring = stack.settings.platform.scoring
     return {
         "upscalingMode": "Default",
-        "idleTimeoutSeconds": int(duration_seconds(scoring.idle_timeout)),
+        "idleTimeoutSeconds": int(scoring.idle_timeout.seconds),
         "resources": requirements(scoring.autoscaler),
         "securityContext": container_security(),
     }

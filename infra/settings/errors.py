@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from infra.errors import UserError
+from conventions.errors import UserError
 
 NAMESPACE = "vigie"
 

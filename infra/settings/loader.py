@@ -13,7 +13,6 @@ from typing import Any
 import yaml
 
 from infra.settings.errors import NAMESPACE, SettingsError
-from infra.settings.stack import Stack, build_stack
 
 _STACK_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -30,16 +29,15 @@ def stack_names(project_dir: Path) -> list[str]:
     return names
 
 
-def load_stack(project_dir: Path, name: str) -> Stack:
-    """Read, validate and resolve one stack; SettingsError on any user error."""
+def read_stack_file(project_dir: Path, name: str) -> tuple[dict[str, Any], set[str]]:
+    """The `vigie:` entries of stack `name`; SettingsError when the name or the file is wrong."""
     if not _STACK_NAME_RE.match(name):
         raise SettingsError(name, "not a valid stack name (letters, digits, '.', '_' and '-')")
     path = stack_file(project_dir, name)
     if not path.is_file():
         known = ", ".join(stack_names(project_dir))
         raise SettingsError(path.name, f"unknown stack {name!r}: the file does not exist (stacks: {known})")
-    values, secrets = read_config(path)
-    return build_stack(name, values, secrets, path.name)
+    return read_config(path)
 
 
 def read_config(path: Path) -> tuple[dict[str, Any], set[str]]:

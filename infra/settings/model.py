@@ -22,8 +22,9 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from infra.settings.types import K8sName, PositiveInt, PromDuration, SecretKey
-from rules_src.alert import Category, Severity
+from conventions.durations import Duration
+from conventions.routing import Category, Severity
+from infra.settings.types import HttpBaseUrl, K8sName, PositiveInt, PromDuration, SecretKey
 
 
 class Section(BaseModel):
@@ -37,8 +38,12 @@ class Autoscaling(Section):
     min_replicas: int = Field(1, ge=1, description="Replicas kept running when idle.")
     max_replicas: PositiveInt = Field(4, description="Upper bound on replicas.")
     target_ongoing_requests: float = Field(8, gt=0, description="Ongoing requests per replica to aim for.")
-    upscale_delay: PromDuration = Field("30s", description="How long load must stay high before adding.")
-    downscale_delay: PromDuration = Field("10m", description="How long load must stay low before removing.")
+    upscale_delay: PromDuration = Field(
+        Duration.parse("30s"), description="How long load must stay high before adding."
+    )
+    downscale_delay: PromDuration = Field(
+        Duration.parse("10m"), description="How long load must stay low before removing."
+    )
 
     @model_validator(mode="after")
     def _min_below_max(self) -> Autoscaling:
@@ -65,7 +70,7 @@ class Batching(Section):
 
     max_batch_size: PositiveInt = Field(16, description="Most applications scored in one model call.")
     batch_wait_timeout: PromDuration = Field(
-        "5ms", description="Longest a request waits for a batch to fill (e.g. 2ms, 10ms)."
+        Duration.parse("5ms"), description="Longest a request waits for a batch to fill (e.g. 2ms, 10ms)."
     )
 
 
@@ -79,7 +84,9 @@ class PredictionLog(Section):
         "s3://bucket/prefix; the drift job reads the same.",
     )
     flush_rows: PositiveInt = Field(1000, description="Write a Parquet part once this many records wait.")
-    flush_interval: PromDuration = Field("10s", description="Write waiting records at least this often.")
+    flush_interval: PromDuration = Field(
+        Duration.parse("10s"), description="Write waiting records at least this often."
+    )
 
     @field_validator("uri")
     @classmethod
@@ -98,7 +105,8 @@ class Serving(Section):
     batching: Batching = Field(default_factory=Batching)
     prediction_log: PredictionLog = Field(default_factory=PredictionLog)
     graceful_shutdown_timeout: PromDuration = Field(
-        "30s", description="How long a stopping replica may take to finish its requests and flush its log."
+        Duration.parse("30s"),
+        description="How long a stopping replica may take to finish its requests and flush its log.",
     )
     ingress: Literal["proxy", "direct"] = Field(
         "proxy",
@@ -155,10 +163,10 @@ class Monitoring(Section):
     """kube-prometheus-stack: where it runs and how it samples."""
 
     namespace: K8sName = Field("monitoring", description="Namespace of Prometheus, Alertmanager, Grafana.")
-    grafana_url: HttpUrl = Field(description="External Grafana URL, for dashboard links in alerts.")
-    scrape_interval: PromDuration = Field("30s", description="Prometheus scrape interval.")
-    evaluation_interval: PromDuration = Field("30s", description="Rule evaluation interval.")
-    retention: PromDuration = Field("15d", description="Prometheus TSDB retention.")
+    grafana_url: HttpBaseUrl = Field(description="External Grafana URL, for dashboard links in alerts.")
+    scrape_interval: PromDuration = Field(Duration.parse("30s"), description="Prometheus scrape interval.")
+    evaluation_interval: PromDuration = Field(Duration.parse("30s"), description="Rule evaluation interval.")
+    retention: PromDuration = Field(Duration.parse("15d"), description="Prometheus TSDB retention.")
 
 
 # --- alerting -------------------------------------------------------------------------------------------------
@@ -204,9 +212,15 @@ class Route(Section):
     """Where one category goes and how often it repeats."""
 
     receivers: list[str] = Field(min_length=1, description="Receivers, in delivery order.")
-    group_wait: PromDuration = Field("30s", description="Wait before the first notification of a group.")
-    group_interval: PromDuration = Field("5m", description="Wait before notifying new alerts of a group.")
-    repeat_interval: PromDuration = Field("4h", description="Wait before repeating a firing notification.")
+    group_wait: PromDuration = Field(
+        Duration.parse("30s"), description="Wait before the first notification of a group."
+    )
+    group_interval: PromDuration = Field(
+        Duration.parse("5m"), description="Wait before notifying new alerts of a group."
+    )
+    repeat_interval: PromDuration = Field(
+        Duration.parse("4h"), description="Wait before repeating a firing notification."
+    )
 
 
 class Routes(Section):
@@ -215,7 +229,7 @@ class Routes(Section):
     urgent: Route = Field(description="P0: PagerDuty and #OPS-CRITICAL.")
     ml_degradation: Route = Field(description="Drift and drift-job health: #MLOps-Alerts.")
     resource: Route = Field(description="CPU: #OPS-ALERTS.")
-    service: Route = Field(description="Service warnings (5xx, p95, model version).")
+    service_health: Route = Field(description="Service-health warnings (5xx, p95, model version).")
     business: Route = Field(description="Refusal rate: e-mail / weekly report.")
     watchdog: Route = Field(description="The always-firing Watchdog, to a dead man's switch.")
     default: Route = Field(description="Anything else (e.g. the chart's own Kubernetes alerts).")
@@ -227,7 +241,7 @@ class Routes(Section):
 class Alerting(Section):
     """Alertmanager receivers and routes, and the links every alert carries."""
 
-    runbook_base_url: HttpUrl = Field(description="Each alert links to <base>/<AlertName>.")
+    runbook_base_url: HttpBaseUrl = Field(description="Each alert links to <base>/<AlertName>.")
     receivers: dict[str, Receiver] = Field(min_length=1, description="Destinations by name.")
     routes: Routes
 
@@ -248,7 +262,9 @@ class Drift(Section):
     """The scheduled Evidently drift job. Its drift-share threshold is DataDriftDetected's (vigie:alerts)."""
 
     schedule: str = Field("0 3 * * 1", description="Cron schedule (Kubernetes CronJob syntax).")
-    window: PromDuration = Field("7d", description="Production window compared with the reference.")
+    window: PromDuration = Field(
+        Duration.parse("7d"), description="Production window compared with the reference."
+    )
     p_value: float = Field(
         0.05,
         gt=0,
@@ -398,7 +414,9 @@ class ScoringPlatform(Section):
     autoscaler: Compute = Field(
         Compute(cpu="500m", memory="512Mi"), description="The Ray autoscaler sidecar."
     )
-    idle_timeout: PromDuration = Field("1m", description="A worker pod idle this long is removed.")
+    idle_timeout: PromDuration = Field(
+        Duration.parse("1m"), description="A worker pod idle this long is removed."
+    )
     ingress: IngressPeer = Field(default_factory=IngressPeer)
 
 
@@ -415,7 +433,9 @@ class DriftJobPlatform(Section):
 
     resources: Compute = Compute(cpu="1", memory="4Gi")
     backoff_limit: int = Field(2, ge=0, le=10, description="Retries of a failed run before the Job fails.")
-    active_deadline: PromDuration = Field("2h", description="A run still going after this is killed.")
+    active_deadline: PromDuration = Field(
+        Duration.parse("2h"), description="A run still going after this is killed."
+    )
     history_limit: int = Field(3, ge=1, le=20, description="Finished Jobs kept, successful and failed each.")
 
 

@@ -1,7 +1,7 @@
 """Reading a stack's settings inside the Pulumi program, from the config the Pulumi engine hands it.
 
 The engine passes every `vigie:` key as a string (objects JSON-encoded) and flags the secret ones; values go
-through the same `build_stack` validation as the CLI's reading of `Pulumi.<stack>.yaml`. Secret values are
+through the same validation as the CLI's reading of `Pulumi.<stack>.yaml`. Secret values are
 never read here: the program asks for them as Pulumi secrets where it needs them.
 """
 
@@ -10,11 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pulumi
 from pulumi.runtime import config as runtime_config
 
 from infra.settings.errors import NAMESPACE
-from infra.settings.stack import Stack, build_stack
 
 
 def _decode(raw: Any) -> Any:
@@ -42,10 +40,3 @@ def config_entries() -> tuple[dict[str, Any], set[str]]:
         else:
             values[name] = _decode(runtime_config.get_config(key))
     return values, secrets
-
-
-def stack_from_pulumi() -> Stack:
-    """The current Pulumi stack's settings, validated exactly as `vigie render` validates them."""
-    name = pulumi.get_stack()
-    values, secrets = config_entries()
-    return build_stack(name, values, secrets, f"pulumi config of stack {name}")

@@ -2,13 +2,52 @@
 
 from __future__ import annotations
 
-from dashboards_src import uids
-from rules_src.alert import AlertSpec, Category, Scenario, Scope, Severity, Unit, ValueFormat
+from conventions import contract as c
+from conventions import dashboard_uids as uids
+from conventions import promql as p
+from conventions.routing import Category, Severity
+from rules_src.alert import AlertSpec, RecordingBuilder, Scenario, Scope, Unit, ValueFormat, recorded_above
 from rules_src.alerts.scenarios import STEP_REQUESTS, counter, nudge, split
-from serving import contract as c
 
 REFUSAL_RATE_THRESHOLD = 0.20  # "Taux de refus > 20%"
 REFUSAL_RATE_FOR = "15m"
+REFUSAL_WINDOW = "10m"
+COUNT_WINDOW = "1h"
+SCORE_WINDOW = "5m"
+
+
+def _rate_per_service(scope: Scope, metric: str, window: str) -> p.Expr:
+    """Per-second rate of the service's counter, summed over its replicas and model versions."""
+    return p.sum(p.rate(scope.scoring(metric), window), by=p.SERVICE)
+
+
+def _count(counter: c.Metric) -> RecordingBuilder:
+    """How much the counter grew over the last hour."""
+
+    def build(scope: Scope) -> p.Expr:
+        return p.sum(p.increase(scope.scoring(counter.name), COUNT_WINDOW), by=p.SERVICE)
+
+    return build
+
+
+def _score_mean(scope: Scope) -> p.Expr:
+    total = _rate_per_service(scope, c.SCORE.sum, SCORE_WINDOW)
+    return p.div(total, _rate_per_service(scope, c.SCORE.count, SCORE_WINDOW), multiline=True)
+
+
+def _refusal_rate(scope: Scope) -> p.Expr:
+    """Rejected over all decisions: the service counts accepted and rejected applications apart."""
+    rejected = _rate_per_service(scope, c.REJECTED_CREDITS.name, REFUSAL_WINDOW)
+    accepted = _rate_per_service(scope, c.ACCEPTED_CREDITS.name, REFUSAL_WINDOW)
+    return p.div(rejected, p.add(rejected, accepted, multiline=True), multiline=True)
+
+
+RECORDINGS: dict[c.Recording, RecordingBuilder] = {
+    c.ACCEPTED_COUNT: _count(c.ACCEPTED_CREDITS),
+    c.REJECTED_COUNT: _count(c.REJECTED_CREDITS),
+    c.SCORE_MEAN: _score_mean,
+    c.REFUSAL_RATE: _refusal_rate,
+}
 
 
 def _decisions(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
@@ -31,7 +70,7 @@ REFUSAL_RATE = AlertSpec(
     unit=Unit.RATIO,
     threshold=REFUSAL_RATE_THRESHOLD,
     for_=REFUSAL_RATE_FOR,
-    expr="{{ c.REFUSAL_RATE.name }} > {{ threshold | num }}",
+    expr=recorded_above(c.REFUSAL_RATE),
     summary="Credit refusal rate above {threshold}",
     description="{application} in {namespace} refused {value} of applications over the last 10 minutes, "
     "above {threshold} for {for_}.",

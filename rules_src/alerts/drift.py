@@ -3,24 +3,32 @@ health: a failed last run, or no successful run within the schedule plus a grace
 
 from __future__ import annotations
 
-from dashboards_src import uids
-from rules_src.alert import (
-    AlertSpec,
-    Category,
-    Scenario,
-    Scope,
-    Series,
-    Severity,
-    Unit,
-    ValueFormat,
-    promql_number,
-)
+from conventions import contract as c
+from conventions import dashboard_uids as uids
+from conventions import promql as p
+from conventions.promql import promql_number
+from conventions.routing import Category, Severity
+from rules_src.alert import AlertSpec, Scenario, Scope, Series, Unit, ValueFormat
 from rules_src.alerts.scenarios import STEPS, gauge
-from serving import contract as c
 
 DRIFT_SHARE_THRESHOLD = 0.30  # "plus de 30% des colonnes sont en drift"; also the job's own verdict
 DRIFT_FOR = "0m"  # the job pushes once per run: the pushed share is the verdict
 STALE_AFTER = 8 * 86400.0  # seconds: a weekly schedule plus one day of grace
+
+
+def _drifted_share_above(scope: Scope, threshold: float | None) -> p.Expr:
+    assert threshold is not None
+    return p.gt(scope.drift(c.DRIFT_SHARE.name), threshold)
+
+
+def _last_run_failed(scope: Scope, threshold: float | None) -> p.Expr:
+    return p.eq(scope.drift(c.DRIFT_LAST_RUN_SUCCESS.name), 0)
+
+
+def _last_success_older(scope: Scope, threshold: float | None) -> p.Expr:
+    """Seconds since the last successful run, which the job pushes as a Unix time."""
+    assert threshold is not None
+    return p.gt(p.sub(p.time(), scope.drift(c.DRIFT_LAST_SUCCESS_TIMESTAMP.name)), threshold)
 
 
 def _drift_share(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
@@ -61,7 +69,7 @@ DATA_DRIFT = AlertSpec(
     unit=Unit.RATIO,
     threshold=DRIFT_SHARE_THRESHOLD,
     for_=DRIFT_FOR,
-    expr="{{ c.DRIFT_SHARE.name }}{ {{- scope.drift }}} > {{ threshold | num }}",
+    expr=_drifted_share_above,
     summary="Data drift on more than {threshold} of the important features",
     description="The last drift run of stack {stack} found {value} of the important features drifted "
     "(Kolmogorov–Smirnov), more than {threshold}: plan a retraining.",
@@ -79,7 +87,7 @@ DRIFT_JOB_FAILED = AlertSpec(
     unit=Unit.NONE,
     threshold=None,
     for_="0m",
-    expr="{{ c.DRIFT_LAST_RUN_SUCCESS.name }}{ {{- scope.drift }}} == 0",
+    expr=_last_run_failed,
     summary="The last drift run failed",
     description="The last drift run of stack {stack} failed: drift is not being watched. See the job's logs.",
     value_format=ValueFormat.NONE,
@@ -96,7 +104,7 @@ DRIFT_JOB_STALE = AlertSpec(
     unit=Unit.SECONDS,
     threshold=STALE_AFTER,
     for_="0m",
-    expr="time() - {{ c.DRIFT_LAST_SUCCESS_TIMESTAMP.name }}{ {{- scope.drift }}} > {{ threshold | num }}",
+    expr=_last_success_older,
     summary="No successful drift run for {threshold}",
     description="The last successful drift run of stack {stack} ended {value} ago, more than {threshold}.",
     value_format=ValueFormat.DURATION,

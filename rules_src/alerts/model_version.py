@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from dashboards_src import uids
-from rules_src.alert import AlertSpec, Category, Scenario, Scope, Severity, Unit, ValueFormat
+from conventions import contract as c
+from conventions import dashboard_uids as uids
+from conventions import promql as p
+from conventions.routing import Category, Severity
+from rules_src.alert import AlertSpec, Scenario, Scope, Unit, ValueFormat
 from rules_src.alerts.scenarios import gauge
-from serving import contract as c
 
 MODEL_VERSION_FOR = "5m"  # long enough to ride out a rolling update
+
+
+def _other_version_served(scope: Scope, threshold: float | None) -> p.Expr:
+    """Replicas reporting a version other than the declared one, one series per version served."""
+    info = scope.scoring(c.MODEL_VERSION_INFO.name, p.differs(c.MODEL_VERSION, scope.model_version))
+    return p.gt(p.max(info, by=(*p.SERVICE, c.MODEL_VERSION)), 0)
 
 
 def _served_version(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
@@ -21,13 +29,12 @@ MODEL_VERSION = AlertSpec(
     name="ModelVersionUnexpected",
     family="model-version",
     service="scoring",
-    category=Category.SERVICE,
+    category=Category.SERVICE_HEALTH,
     severity=Severity.WARNING,
     unit=Unit.NONE,
     threshold=None,
     for_=MODEL_VERSION_FOR,
-    expr="max by ({{ c.NAMESPACE }}, {{ c.APPLICATION }}, {{ c.MODEL_VERSION }}) "
-    '({{ c.MODEL_VERSION_INFO.name }}{ {{- scope.scoring }},{{ c.MODEL_VERSION }}!="{{ scope.model_version }}"}) > 0',
+    expr=_other_version_served,
     summary="Unexpected model version served",
     description="{application} in {namespace} serves model version {model_version}, not the version this "
     "stack declares, for {for_}.",

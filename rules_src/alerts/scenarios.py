@@ -6,8 +6,8 @@ is the same at every evaluation once the rate window holds two samples.
 
 from __future__ import annotations
 
+from conventions import contract as c
 from rules_src.alert import Scenario, Series
-from serving import contract as c
 
 STEP_REQUESTS = 1000
 """Requests per 15 s sample in generated traffic; ratios are exact in thousandths."""

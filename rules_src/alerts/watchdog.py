@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from dashboards_src import uids
-from rules_src.alert import AlertSpec, Category, Scenario, Scope, Severity, Unit, ValueFormat
+from conventions import dashboard_uids as uids
+from conventions import promql as p
+from conventions.routing import Category, Severity
+from rules_src.alert import AlertSpec, Scenario, Scope, Unit, ValueFormat
+
+
+def _heartbeat(scope: Scope, threshold: float | None) -> p.Expr:
+    return p.vector(1)
 
 
 def _always(scope: Scope, threshold: float | None, breach: bool) -> Scenario | None:
@@ -19,7 +25,7 @@ WATCHDOG = AlertSpec(
     unit=Unit.NONE,
     threshold=None,
     for_="0m",
-    expr="vector(1)",
+    expr=_heartbeat,
     summary="Alerting pipeline heartbeat",
     description="Always firing. If the dead man's switch stops receiving it, Prometheus or Alertmanager is down.",
     value_format=ValueFormat.NONE,

@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
-from dashboards_src import uids
+from conventions import dashboard_uids as uids
 from dashboards_src.variables import panels
 from infra.artifacts import render_stack
-from infra.settings import Stack, load_stack, stack_names
+from infra.settings import stack_names
+from rules_src.stack import Stack, load_stack
 from tests.conftest import PROJECT_DIR
 
 STACKS = tuple(stack_names(PROJECT_DIR))

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from dashboards_src import uids
+from conventions import dashboard_uids as uids
 from dashboards_src.build import dashboards
 from dashboards_src.variables import panels
 from infra.artifacts import render_stack

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dashboards_src.variables import substitute
+from conventions import contract as c
+from dashboards_src.variables import GRAFANA_GLOBALS, substitute
 from rules_src.rule_groups import rule_groups
-from serving import contract as c
 from tests.dashboards_src.grafana_json import (
     STACK_DASHBOARDS,
     STACKS,
@@ -24,12 +24,14 @@ from tests.dashboards_src.grafana_json import (
     stack,
     targets,
 )
-from tests.dashboards_src.promql_names import metric_names
+from tests.dashboards_src.promql_ast import label_matchers, metric_names, vector_selectors
 
 PROMETHEUS_BUILTINS = {
     "ALERTS": "Prometheus's own series of pending and firing alerts (the operations dashboard's alert panels)",
 }
 """Series Prometheus creates itself, which no exporter and no recording rule of Vigie declares."""
+PICKED_SERVICE = {'namespace="$namespace"'}
+PICKED_DRIFT_JOB = {'job="vigie-drift"', 'stack="$stack"'}
 
 
 def contract_series() -> set[str]:
@@ -132,3 +134,24 @@ def test_queries_use_only_variables_the_dashboard_defines(stack_name: str, uid: 
     for panel, target in targets(board):
         expr = substitute(target["expr"], board)
         assert "$" not in expr, (panel["title"], expr)
+
+
+def _with_grafana_globals(expr: str) -> str:
+    """The query with Grafana's own variables set and the dashboard's left as written ($namespace)."""
+    return re.sub(r"\$(__\w+)", lambda m: GRAFANA_GLOBALS[m.group(1)], expr)
+
+
+@pytest.mark.parametrize(("stack_name", "uid"), STACK_DASHBOARDS)
+def test_every_series_a_panel_reads_is_narrowed_to_what_the_reader_picked(stack_name: str, uid: str) -> None:
+    """The shared scope reaches every selector: the picked namespace (and application, where the series has
+    one), or the picked stack's drift job; Prometheus's own ALERTS are narrowed by alert name instead."""
+    board = dashboard(stack_name, uid)
+    for panel, target in targets(board):
+        for selector in vector_selectors(_with_grafana_globals(target["expr"])):
+            if selector.name in PROMETHEUS_BUILTINS:
+                continue
+            matchers = label_matchers(selector)
+            assert matchers.issuperset(PICKED_SERVICE) or matchers.issuperset(PICKED_DRIFT_JOB), (
+                panel["title"],
+                str(selector),
+            )

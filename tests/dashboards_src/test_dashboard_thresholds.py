@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from dashboards_src import uids
+from conventions import dashboard_uids as uids
 from dashboards_src.build import dashboards
-from infra.settings import load_stack
 from infra.settings.loader import stack_file
+from rules_src.stack import load_stack
 from tests.dashboards_src.grafana_json import dashboard, panels_titled, threshold_values
 from tests.infra.stack_edits import edit_stack
 

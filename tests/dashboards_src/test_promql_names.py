@@ -1,4 +1,4 @@
-"""The metric-name extractor the dashboard checks rely on, on tricky expressions."""
+"""The syntax-tree readers the dashboard checks rely on, on tricky expressions."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.dashboards_src.promql_names import metric_names
+from tests.dashboards_src.promql_ast import label_matchers, metric_names, vector_selectors
 
 CASES = [
     ("plain name", "up", {"up"}),
@@ -59,11 +59,19 @@ def test_metric_names_finds_exactly_the_series_an_expression_reads(expr: str, ex
 @pytest.mark.parametrize(
     ("expr", "message"),
     [
-        ('up{job="x"', "unbalanced '{'"),
-        ("rate(up[5m)", "unbalanced '['"),
-        ("up ; down", "cannot read PromQL"),
+        ('up{job="x"', "unexpected end of input inside braces"),
+        ("rate(up[5m)", "unexpected character inside brackets"),
+        ("up ; down", "unexpected character: ';'"),
     ],
 )
-def test_metric_names_rejects_what_it_cannot_read(expr: str, message: str) -> None:
+def test_metric_names_rejects_what_is_not_promql(expr: str, message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         metric_names(expr)
+
+
+def test_label_matchers_are_read_per_selector_without_the_metric_name() -> None:
+    expr = 'a{namespace="$namespace",status_code=~"5.."} / on (job) {__name__="b",job!="x"}'
+    assert [label_matchers(s) for s in vector_selectors(expr)] == [
+        {'namespace="$namespace"', 'status_code=~"5.."'},
+        {'job!="x"'},
+    ]

@@ -9,8 +9,8 @@ import pytest
 
 from drift_jobs.config import job_config, parse_now
 from drift_jobs.errors import DriftJobError, shown
-from infra.settings import load_stack
 from infra.settings.errors import SettingsError
+from rules_src.stack import load_stack
 from tests.infra.stack_edits import edit_stack
 
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)

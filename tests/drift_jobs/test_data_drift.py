@@ -16,7 +16,7 @@ from drift_jobs.model_artifact import ModelArtifact, read_model_artifact
 from drift_jobs.prediction_log import Window, read_window
 from drift_jobs.progress import Progress
 from drift_jobs.synthetic import Scenario
-from tests.drift_jobs.conftest import NOW, Dataset, make_dataset
+from tests.drift_fixtures import NOW, Dataset, make_dataset
 
 EACH = Progress(io.StringIO(), interactive=False).each
 

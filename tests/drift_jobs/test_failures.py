@@ -14,7 +14,7 @@ import pytest
 
 from infra.local.process import free_port
 from tests.conftest import CliRunner
-from tests.drift_jobs.conftest import RUN_ID, STACK, Dataset, Gateway, read_summary, run_args
+from tests.drift_fixtures import RUN_ID, STACK, Dataset, Gateway, read_summary, run_args
 
 FIRST_PART = "predictions/date=2026-11-20/part-00000.parquet"
 EXPECTED_COLUMNS = "expected request_id, timestamp, model_version, score, decision and the model's features"

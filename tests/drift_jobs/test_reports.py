@@ -21,7 +21,7 @@ from drift_jobs.progress import Progress
 from drift_jobs.reports import data_drift_report, performance_report, prediction_drift_report
 from drift_jobs.sampling import sample_rows
 from drift_jobs.synthetic import Scenario
-from tests.drift_jobs.conftest import NOW, Dataset, make_dataset
+from tests.drift_fixtures import NOW, Dataset, make_dataset
 
 
 def _values(snapshot: Any) -> dict[str, Any]:

@@ -12,13 +12,13 @@ import pytest
 
 from serving.artifact import load_artifact
 from serving.dataset import synthetic_applications
-from serving.labels import ingest_labels
+from serving.delayed_labels import ingest_labels
 from serving.prediction_log import LogOptions, PredictionLogWriter
 from serving.schema import Applicant
 from serving.scorer import Scorer
 from serving.training import Costs, train, write_artifact
 from tests.conftest import CliRunner
-from tests.drift_jobs.conftest import STACK, Dataset, Gateway
+from tests.drift_fixtures import STACK, Dataset, Gateway
 
 SHIFTED = {"amt_income_total", "ext_source_3"}
 

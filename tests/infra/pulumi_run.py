@@ -18,8 +18,8 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.rpc import is_rpc_secret, unwrap_rpc_secret
 from pulumi.runtime.sync_await import _sync_await
 
-from infra.settings import load_stack
 from infra.settings.loader import read_config, stack_file
+from rules_src.stack import load_stack
 from tests.conftest import PROJECT_DIR
 
 PROJECT = "vigie"
@@ -162,7 +162,7 @@ def _urns(stack: str) -> dict[tuple[str, str], str]:
 
 def run_stack(mocks: RecordingMocks, stack: str, program: Any) -> Deployment:
     """Run `program(stack_settings) -> outputs` for `stack` and collect what it registered and exported."""
-    from infra.settings.pulumi_config import stack_from_pulumi
+    from infra.program import stack_from_pulumi
 
     exported: dict[str, Any] = {}
 

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
+from conventions import contract as c
 from dashboards_src.build import dashboards
 from dashboards_src.variables import panels, substitute
 from infra.cli import main
@@ -28,9 +29,8 @@ from infra.local.stack import LocalState, Ports, down, read_state, restart_scori
 from infra.local.traffic import applicants, drive, set_faults
 from infra.local.traffic_modes import Mode
 from infra.local.webhook_sink import alertnames, read_notifications
-from infra.settings import Stack, load_stack
 from infra.settings.loader import read_config, stack_file
-from serving import contract as c
+from rules_src.stack import Stack, load_stack
 from serving.artifact import load_artifact
 from tests.conftest import PROJECT_DIR
 from tests.dashboards_src.grafana_json import targets

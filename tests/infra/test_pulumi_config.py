@@ -10,9 +10,10 @@ import pulumi
 import pytest
 from pulumi.runtime import config as runtime_config
 
-from infra.settings import SettingsError, load_stack
+from infra.program import stack_from_pulumi
+from infra.settings import SettingsError
 from infra.settings.loader import read_config, stack_file
-from infra.settings.pulumi_config import stack_from_pulumi
+from rules_src.stack import load_stack
 from tests.conftest import PROJECT_DIR, STACKS
 
 

@@ -14,7 +14,7 @@ from ray.serve.schema import ServeDeploySchema
 
 from infra.manifests.concerns import for_review
 from infra.manifests.scoring import serve_document
-from infra.settings import load_stack
+from rules_src.stack import load_stack
 from tests.conftest import PROJECT_DIR, STACKS
 from tests.infra.chart_values import ALLOWED, values_problems
 from tests.infra.k8s_schemas import manifest_problems

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from infra.settings import load_stack
 from rules_src.alertmanager import CREDENTIALS_SECRET
+from rules_src.stack import load_stack
 from tests.conftest import PROJECT_DIR, STACKS, CliRunner
 from tests.infra.pulumi_run import GRAFANA_PASSWORD, Deployment, canary, clear_strings, reveal
 

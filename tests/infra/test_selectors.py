@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from infra.manifests.concerns import for_review
-from infra.settings import load_stack
 from rules_src.alertmanager import CREDENTIALS_DIR, CREDENTIALS_SECRET
+from rules_src.stack import load_stack
 from tests.conftest import PROJECT_DIR
 from tests.infra.pulumi_run import Deployment
 from tests.infra.reference import chart_defaults

@@ -12,8 +12,7 @@ from infra.manifests.data_volume import DATA_DIR, in_cluster, stack_uris
 from infra.manifests.drift_cronjob import SETTINGS_DIR
 from infra.manifests.names import endpoints
 from infra.manifests.scoring import serve_document
-from infra.settings import load_stack
-from rules_src.durations import duration_seconds
+from rules_src.stack import load_stack
 from tests.conftest import PROJECT_DIR
 from tests.infra.pulumi_run import Deployment
 
@@ -135,7 +134,7 @@ def test_drift_cron_job_runs_the_drift_cli_one_run_at_a_time(deployment: Deploym
     assert (spec["schedule"], spec["concurrencyPolicy"]) == (s.drift.schedule, "Forbid")
     job = spec["jobTemplate"]["spec"]
     assert job["backoffLimit"] == s.platform.drift_job.backoff_limit
-    assert job["activeDeadlineSeconds"] == duration_seconds(s.platform.drift_job.active_deadline)
+    assert job["activeDeadlineSeconds"] == s.platform.drift_job.active_deadline.seconds
     (container,) = job["template"]["spec"]["containers"]
     command = container["command"]
     assert command[0] == "vigie"

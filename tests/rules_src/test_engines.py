@@ -12,8 +12,8 @@ import pytest
 from infra.artifacts import RULE_TESTS_FILE, RULES_FILE, render_stack
 from infra.checks import check_stack
 from infra.render import stack_dir
-from infra.settings import build_stack, load_stack
 from infra.settings.loader import read_config, stack_file
+from rules_src.stack import build_stack, load_stack
 from tests.conftest import PROJECT_DIR, STACKS
 
 

@@ -15,10 +15,10 @@ import pytest
 from infra.local.process import LOOPBACK, free_port, start, stop
 from infra.local.webhook_sink import WebhookSink
 from infra.serialize import to_yaml
-from infra.settings import Stack, build_stack
 from infra.settings.loader import read_config, stack_file
 from rules_src.alertmanager import alertmanager_config, with_webhook_receivers
-from rules_src.alerts import errors, latency
+from rules_src.alerts import error_rate, latency
+from rules_src.stack import Stack, build_stack
 from tests.conftest import PROJECT_DIR
 
 FAST = {"groupWait": "1s", "groupInterval": "1s", "repeatInterval": "1h"}
@@ -40,7 +40,7 @@ def alertmanager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
     stack = _fast_prod()
     sink = WebhookSink(folder / "sink")
     sink.serve_in_thread()
-    config = with_webhook_receivers(alertmanager_config(stack), sink.url)
+    config = with_webhook_receivers(alertmanager_config(stack.settings.alerting), sink.url)
     (folder / "alertmanager.yaml").write_text(to_yaml(config))
     port = free_port()
     argv = [binary, f"--config.file={folder / 'alertmanager.yaml'}", f"--storage.path={folder / 'data'}",
@@ -74,19 +74,21 @@ def _wait_for(condition: Any, timeout: float = 20.0) -> None:
 
 def test_a_p0_mutes_the_warning_of_its_family_only(alertmanager: tuple[str, WebhookSink, Stack]) -> None:
     url, sink, stack = alertmanager
-    posted = [_alert(stack, a.name) for a in (errors.API_ERROR_RATE, errors.HTTP_5XX, latency.LATENCY_P95)]
+    posted = [
+        _alert(stack, a.name) for a in (error_rate.API_ERROR_RATE, error_rate.HTTP_5XX, latency.LATENCY_P95)
+    ]
     _api(url, "/api/v2/alerts", posted)
     _wait_for(lambda: len(_api(url, "/api/v2/alerts")) == 3)
     state = {a["labels"]["alertname"]: a["status"] for a in _api(url, "/api/v2/alerts")}
 
-    assert state[errors.HTTP_5XX.name]["state"] == "suppressed"
-    assert state[errors.HTTP_5XX.name]["inhibitedBy"]
-    assert state[errors.API_ERROR_RATE.name]["state"] == "active"
+    assert state[error_rate.HTTP_5XX.name]["state"] == "suppressed"
+    assert state[error_rate.HTTP_5XX.name]["inhibitedBy"]
+    assert state[error_rate.API_ERROR_RATE.name]["state"] == "active"
     assert state[latency.LATENCY_P95.name]["state"] == "active"  # another family: not muted
 
     _wait_for(lambda: sink.alertnames("slack-ops-alerts") and sink.alertnames("slack-ops-critical")
               and sink.alertnames("pagerduty-p0"))  # fmt: skip
     time.sleep(3)  # a few more group intervals, in case the muted warning were to slip through
-    assert sink.alertnames("pagerduty-p0") == {errors.API_ERROR_RATE.name}
-    assert sink.alertnames("slack-ops-critical") == {errors.API_ERROR_RATE.name}
+    assert sink.alertnames("pagerduty-p0") == {error_rate.API_ERROR_RATE.name}
+    assert sink.alertnames("slack-ops-critical") == {error_rate.API_ERROR_RATE.name}
     assert sink.alertnames("slack-ops-alerts") == {latency.LATENCY_P95.name}

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conventions.artifact_format import METADATA_FILE, MODEL_FILE
 from serving.artifact import ArtifactError, load_artifact
-from serving.artifact_format import METADATA_FILE, MODEL_FILE
 from serving.features import NAMES, encode
 from serving.training import Trained
 

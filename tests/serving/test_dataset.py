@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 
-from serving.artifact_format import LABEL
+from conventions.artifact_format import LABEL
 from serving.dataset import DEFAULT_RATE, synthetic_applications
 from serving.features import FEATURES, NAMES
 from serving.schema import Applicant

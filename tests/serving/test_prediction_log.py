@@ -10,8 +10,8 @@ from typing import Any
 
 import pyarrow.dataset as ds
 
+from conventions.artifact_format import PREDICTIONS_DIR, REQUEST_ID, TIMESTAMP
 from serving.artifact import Artifact
-from serving.artifact_format import PREDICTIONS_DIR, REQUEST_ID, TIMESTAMP
 from serving.prediction_log import SCHEMA, LogHooks, LogOptions, PredictionLogWriter
 from serving.schema import Applicant
 from serving.scorer import Record, Scorer

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from ray.serve.schema import ServeDeploySchema
 
-from infra.settings import Stack, load_stack
+from infra.settings.model import Model, Serving
+from rules_src.stack import Stack, load_stack
 from serving.app import build_app
 from serving.options import DEPLOYMENT, IMPORT_PATH, ScoringOptions
 from serving.serve_config import (
@@ -23,6 +24,10 @@ from tests.conftest import PROJECT_DIR, STACKS
 from tests.infra.stack_edits import edit_stack
 
 
+def _slices(stack: Stack) -> tuple[Serving, Model]:
+    return stack.settings.serving, stack.settings.model
+
+
 def _deployment(config: dict[str, Any]) -> dict[str, Any]:
     return dict(config["applications"][0]["deployments"][0])
 
@@ -30,7 +35,7 @@ def _deployment(config: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize("name", STACKS)
 def test_each_stacks_config_is_a_valid_serve_deploy_config(name: str) -> None:
     stack = load_stack(PROJECT_DIR, name)
-    config = ServeDeploySchema.model_validate(serve_config(stack))
+    config = ServeDeploySchema.model_validate(serve_config(stack.settings.serving, stack.settings.model))
     (app,) = config.applications
     assert (app.name, app.route_prefix, app.import_path) == (
         stack.settings.serving.application,
@@ -64,7 +69,7 @@ def test_autoscaling_resources_batching_and_log_come_from_the_settings(project: 
     )
     edit_stack(path, "vigie:serving", "gracefulShutdownTimeout", "40s")
     edit_stack(path, "vigie:serving", "accessLog", False)
-    config = serve_config(load_stack(project, "dev"))
+    config = serve_config(*_slices(load_stack(project, "dev")))
     deployment = _deployment(config)
     assert deployment["max_ongoing_requests"] == 32
     assert deployment["autoscaling_config"] == {
@@ -89,14 +94,14 @@ def test_autoscaling_resources_batching_and_log_come_from_the_settings(project: 
 
 
 def test_a_kubernetes_config_keeps_uris_and_listens_on_the_pod() -> None:
-    config = serve_config(load_stack(PROJECT_DIR, "prod"))
+    config = serve_config(*_slices(load_stack(PROJECT_DIR, "prod")))
     assert config["http_options"] == {"host": "0.0.0.0", "port": 8000}
     args = config["applications"][0]["args"]
     assert (args["artifact_uri"], args["prediction_log_uri"]) == ("run/model", "run/predictions")
 
 
 def test_a_local_config_resolves_relative_uris_under_the_project_and_binds_loopback(tmp_path: Path) -> None:
-    config = serve_config(load_stack(PROJECT_DIR, "dev"), Placement("127.0.0.1", 18000, tmp_path))
+    config = serve_config(*_slices(load_stack(PROJECT_DIR, "dev")), Placement("127.0.0.1", 18000, tmp_path))
     assert config["http_options"] == {"host": "127.0.0.1", "port": 18000}
     args = config["applications"][0]["args"]
     assert (args["artifact_uri"], args["prediction_log_uri"]) == (
@@ -116,12 +121,14 @@ def test_a_local_config_resolves_relative_uris_under_the_project_and_binds_loopb
 def test_faults_and_a_version_override_only_when_a_local_run_asks(
     overrides: LocalOverrides | None, faults: bool, version: str | None
 ) -> None:
-    args = serve_config(load_stack(PROJECT_DIR, "dev"), overrides=overrides)["applications"][0]["args"]
+    args = serve_config(*_slices(load_stack(PROJECT_DIR, "dev")), overrides=overrides)["applications"][0][
+        "args"
+    ]
     assert (args["faults"], args["model_version"]) == (faults, version)
 
 
 def test_the_import_path_builds_the_application_from_the_configs_args() -> None:
-    args = serve_config(load_stack(PROJECT_DIR, "dev"))["applications"][0]["args"]
+    args = serve_config(*_slices(load_stack(PROJECT_DIR, "dev")))["applications"][0]["args"]
     assert type(build_app(args)).__name__ == "Application"
     with pytest.raises(ValueError, match="flush_rows"):
         build_app({**args, "flush_rows": 0})
@@ -133,4 +140,4 @@ def test_the_ingress_setting_chooses_the_ray_environment(
 ) -> None:
     edit_stack(project / "Pulumi.dev.yaml", "vigie:serving", "ingress", ingress)
     stack: Stack = load_stack(project, "dev")
-    assert serve_environment(stack) == env
+    assert serve_environment(stack.settings.serving) == env

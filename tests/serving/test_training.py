@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from serving.artifact_format import LABEL, METADATA_FILE, MODEL_FILE, REFERENCE_FILE, SCORE, ModelMetadata
+from conventions.artifact_format import LABEL, METADATA_FILE, MODEL_FILE, REFERENCE_FILE, SCORE, ModelMetadata
 from serving.features import NAMES, SPECS
 from serving.prediction_log import SCHEMA
 from serving.training import REFERENCE_ROWS, Costs, Trained, train, write_artifact

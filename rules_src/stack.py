@@ -1,6 +1,7 @@
 """A stack resolved: validated settings plus every alert of the catalog with the stack's overrides applied.
 
-This frozen model is what builders get. Checks that span several keys live here, each naming the key to fix.
+This frozen model is what builders get. The checks that span several alerts live here, beside the catalog,
+each naming the key to fix; `infra.settings` judges only the settings as written.
 """
 
 from __future__ import annotations
@@ -8,19 +9,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
-from pydantic import ValidationError
-from pydantic.alias_generators import to_camel
-
+from conventions.durations import Duration, format_duration
 from infra.settings.cron import CronSchedule
-from infra.settings.errors import SettingsError, describe, key_path
+from infra.settings.errors import SettingsError, key_path
+from infra.settings.loader import read_stack_file, stack_file
 from infra.settings.model import AlertOverride, StackSettings
+from infra.settings.validation import secret_keys, validate_settings
 from rules_src.alert import Alert, AlertSpec, Scope, Unit, format_threshold
-from rules_src.alerts import BY_NAME, CATALOG
+from rules_src.alerts import BY_NAME, CATALOG, error_rate
 from rules_src.alerts import drift as drift_alerts
-from rules_src.alerts import errors as error_alerts
 from rules_src.alerts import latency as latency_alerts
-from rules_src.durations import duration_seconds, format_duration
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,10 @@ class Stack:
         return tuple(a for a in self.alerts if a.enabled)
 
     def alert(self, name: str) -> Alert:
-        return next(a for a in self.alerts if a.name == name)
+        for alert in self.alerts:
+            if alert.name == name:
+                return alert
+        raise KeyError(f"stack {self.name}: no alert named {name!r} in the catalog")
 
     @cached_property
     def scope(self) -> Scope:
@@ -47,42 +50,27 @@ class Stack:
     @property
     def secret_keys(self) -> tuple[str, ...]:
         """The secret config keys the receivers name, sorted."""
-        keys: set[str] = set()
-        for receiver in self.settings.alerting.receivers.values():
-            for integration in (receiver.slack, receiver.pagerduty, receiver.email):
-                if integration is not None:
-                    keys.update(v for k, v in integration.model_dump().items() if k.endswith("_secret"))
-        return tuple(sorted(keys))
+        return secret_keys(self.settings)
 
 
 def build_stack(name: str, values: Mapping[str, object], secrets: set[str], source: str) -> Stack:
-    """Validate a stack's `vigie:` config (clear values by key, and the keys holding secrets)."""
-    known = {field.alias for field in StackSettings.model_fields.values()}
-    try:
-        settings = StackSettings.model_validate({k: v for k, v in values.items() if k in known})
-    except ValidationError as error:
-        raise describe(error, StackSettings, source) from None
+    """Validate a stack's `vigie:` config (clear values by key, and the keys holding secrets) and resolve it."""
+    return resolve_stack(name, validate_settings(values, secrets, source), source)
+
+
+def resolve_stack(name: str, settings: StackSettings, source: str) -> Stack:
+    """Every alert of the catalog with the stack's overrides, checked against each other."""
     stack = Stack(name, settings, _resolve_alerts(settings, source))
-    _check_config_keys(stack, set(values) - known, secrets, source)
     _check_thresholds(stack, source)
-    _check_routes(settings, source)
     _check_schedule(stack, source)
     return stack
 
 
-def _check_config_keys(stack: Stack, unknown: set[str], secrets: set[str], source: str) -> None:
-    needed = set(stack.secret_keys)
-    for key in sorted(unknown):
-        if key in needed:
-            raise SettingsError(
-                source,
-                f"{key_path((key,))}: must be a secret but is given in clear; remove it and run "
-                f"`pulumi config set --secret {key} <value>`",
-            )
-        fields = sorted(f.alias or n for n, f in StackSettings.model_fields.items())
-        raise SettingsError(source, f"{key_path((key,))}: unknown key (known keys: {', '.join(fields)})")
-    for key in sorted(secrets - needed):
-        raise SettingsError(source, f"{key_path((key,))}: secret is not used by any receiver; remove it")
+def load_stack(project_dir: Path, name: str) -> Stack:
+    """Read, validate and resolve one stack's `Pulumi.<name>.yaml`; SettingsError on any user error."""
+    path = stack_file(project_dir, name)
+    values, secrets = read_stack_file(project_dir, name)
+    return build_stack(name, values, secrets, path.name)
 
 
 def _resolve_alerts(settings: StackSettings, source: str) -> tuple[Alert, ...]:
@@ -96,51 +84,46 @@ def _resolve_alerts(settings: StackSettings, source: str) -> tuple[Alert, ...]:
 
 def _resolve(spec: AlertSpec, override: AlertOverride | None, source: str) -> Alert:
     if override is None:
-        return Alert(spec, spec.threshold, spec.for_, spec.severity)
+        return Alert(spec, spec.threshold, Duration.parse(spec.for_), spec.severity)
     threshold = spec.threshold
     if override.threshold is not None:
         threshold = _threshold(spec, override.threshold, source)
     return Alert(
         spec,
         threshold,
-        override.for_ or spec.for_,
+        override.for_ or Duration.parse(spec.for_),
         override.severity or spec.severity,
         override.enabled,
     )
 
 
-def _threshold(spec: AlertSpec, value: float | str, source: str) -> float:
+def _threshold(spec: AlertSpec, value: float | Duration, source: str) -> float:
     path = key_path(("alerts", spec.name, "threshold"))
+    shown = repr(value.text) if isinstance(value, Duration) else repr(value)
     if spec.unit is Unit.NONE:
         raise SettingsError(source, f"{path}: {spec.name} has no threshold to override")
     if spec.unit is Unit.RATIO:
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
             raise SettingsError(
-                source, f"{path}: must be a ratio strictly between 0 and 1 (0.05 means 5 %), got {value!r}"
+                source, f"{path}: must be a ratio strictly between 0 and 1 (0.05 means 5 %), got {shown}"
             )
         return float(value)
-    if not isinstance(value, str):
-        raise SettingsError(
-            source, f"{path}: must be a Prometheus duration such as 500ms or 1s, got {value!r}"
-        )
-    try:
-        seconds = duration_seconds(value)
-    except ValueError as error:
-        raise SettingsError(source, f"{path}: {error}") from None
-    if spec.threshold_choices and seconds not in spec.threshold_choices:
+    if not isinstance(value, Duration):
+        raise SettingsError(source, f"{path}: must be a Prometheus duration such as 500ms or 1s, got {shown}")
+    if spec.threshold_choices and value.seconds not in spec.threshold_choices:
         choices = ", ".join(format_duration(s) for s in spec.threshold_choices)
         raise SettingsError(
             source, f"{path}: {value} is not a latency bucket boundary, so the quantile would be inexact; "
             f"choose one of {choices}",
         )  # fmt: skip
-    return seconds
+    return value.seconds
 
 
 def _check_thresholds(stack: Stack, source: str) -> None:
     """A warning must trip before the page of the same family."""
     pairs = (
         (latency_alerts.LATENCY_P95, latency_alerts.LATENCY_P99),
-        (error_alerts.HTTP_5XX, error_alerts.API_ERROR_RATE),
+        (error_rate.HTTP_5XX, error_rate.API_ERROR_RATE),
     )
     for low_spec, high_spec in pairs:
         low, high = stack.alert(low_spec.name), stack.alert(high_spec.name)
@@ -151,25 +134,6 @@ def _check_thresholds(stack: Stack, source: str) -> None:
                 f"{key_path(('alerts', overridden, 'threshold'))}: {low.name}'s threshold "
                 f"({low.threshold_text()}) must be below {high.name}'s ({high.threshold_text()})",
             )
-
-
-def _check_routes(settings: StackSettings, source: str) -> None:
-    defined = settings.alerting.receivers
-    used: set[str] = set()
-    for category, route in settings.alerting.routes.by_category().items():
-        for i, name in enumerate(route.receivers):
-            if name not in defined:
-                path = key_path(
-                    ("alerting", "routes", to_camel(category.value.replace("-", "_")), "receivers", i)
-                )
-                raise SettingsError(
-                    source, f"{path}: no receiver named {name!r} (defined: {', '.join(sorted(defined))})"
-                )
-            used.add(name)
-    for name in sorted(set(defined) - used):
-        raise SettingsError(
-            source, f"{key_path(('alerting', 'receivers', name))}: receiver is never routed to"
-        )
 
 
 def _check_schedule(stack: Stack, source: str) -> None:

@@ -1,5 +1,5 @@
-"""Drift-job fixtures: generated datasets in the artifact and prediction-log formats, a real Pushgateway on
-loopback (stopped by its PID), and reading back what a run pushed and wrote."""
+"""Drift-job fixtures (a plugin of tests/conftest.py): generated datasets in the artifact and prediction-log
+formats, a real Pushgateway on loopback (stopped by its PID), and reading back what a run pushed and wrote."""
 
 from __future__ import annotations
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 _UNITS = (("y", 365 * 86400), ("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1), ("ms", 0.001))
 _DURATION_RE = re.compile(r"^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)ms)?$")
@@ -29,3 +31,24 @@ def format_duration(seconds: float) -> str:
     if millis:
         parts.append(f"{millis}ms")
     return "".join(parts)
+
+
+@dataclass(frozen=True, order=True)
+class Duration:
+    """A Prometheus duration as the user wrote it ("5m") and what it means: settings are parsed once into
+    these, so builders read `.seconds` and print the text the user wrote, never converting again."""
+
+    seconds: float
+    text: str = field(compare=False)
+
+    @classmethod
+    def parse(cls, text: str) -> Duration:
+        """ValueError with examples when `text` is not a Prometheus duration."""
+        return cls(duration_seconds(text), text)
+
+    @property
+    def timedelta(self) -> timedelta:
+        return timedelta(seconds=self.seconds)
+
+    def __str__(self) -> str:
+        return self.text

@@ -16,8 +16,15 @@ import pyarrow.csv as pa_csv
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from infra.errors import UserError
-from serving.artifact_format import LABEL, LABEL_COLUMNS, LABELLED_AT, LABELS_DIR, PREDICTIONS_DIR, REQUEST_ID
+from conventions.artifact_format import (
+    LABEL,
+    LABEL_COLUMNS,
+    LABELLED_AT,
+    LABELS_DIR,
+    PREDICTIONS_DIR,
+    REQUEST_ID,
+)
+from conventions.errors import UserError
 
 SCHEMA = pa.schema(
     [(REQUEST_ID, pa.string()), (LABEL, pa.int8()), (LABELLED_AT, pa.timestamp("us", tz="UTC"))]

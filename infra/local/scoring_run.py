@@ -2,7 +2,7 @@
 export port fixed) running the stack's Serve config until SIGTERM, then a graceful Serve shutdown (replicas
 flush their prediction log) and ray.shutdown().
 
-Started by `serving.local_service.start` as `python -m serving.local_run SPEC.json`.
+Started by `infra.local.scoring_service.start` as `python -m infra.local.scoring_run SPEC.json`.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from ray import serve
 from ray.serve._private.api import serve_start
 from ray.serve.schema import ApplicationStatus, ServeDeploySchema
 
-from infra.errors import UserError
+from conventions.errors import UserError
 from infra.local.process import LOOPBACK
-from infra.settings import Stack, load_stack
-from serving.local_service import LocalSpec, link_ray_temp_dir
+from infra.local.scoring_service import LocalSpec, link_ray_temp_dir
+from rules_src.stack import Stack, load_stack
 from serving.serve_config import LocalOverrides, Placement, serve_config
 
 METRICS_REPORT_MS = 5000
@@ -57,7 +57,12 @@ def serve_in_foreground(spec: LocalSpec) -> None:
     stack = load_stack(Path(spec.project_dir), spec.stack)
     placement = Placement(LOOPBACK, spec.proxy_port or spec.port, Path(spec.project_dir))
     config = ServeDeploySchema.model_validate(
-        serve_config(stack, placement, LocalOverrides(spec.model_version, spec.faults))
+        serve_config(
+            stack.settings.serving,
+            stack.settings.model,
+            placement,
+            LocalOverrides(spec.model_version, spec.faults),
+        )
     )
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

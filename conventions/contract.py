@@ -8,7 +8,7 @@ Ray's exporter prefixes custom metrics with `ray_` and adds `_total` to counters
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -221,37 +221,29 @@ EXPORTED: tuple[Metric, ...] = tuple(v for v in list(globals().values()) if isin
 SERVICE_METRICS = tuple(
     m for m in EXPORTED if m.source in (Source.RAY_SERVE, Source.RAY_NODE, Source.SCORING_APP)
 )
-DRIFT_METRICS = tuple(m for m in EXPORTED if m.source is Source.DRIFT_JOB)
 
 
 @dataclass(frozen=True)
 class Recording:
-    """A recording rule's name and what it means; its expression lives in rules_src.recording."""
+    """A recording rule's name and what it means; its expression lives in the family file of the alerts that
+    read it (rules_src.alerts)."""
 
     name: str
     help: str
-    seed_name: bool = field(default=False)
-    """True when the seed document names this series; Vigie's own follow level:metric:operations."""
 
 
 REQUEST_RATE = Recording("application:http_requests:rate1m", "Requests per second, by application.")
-ERROR_RATE_5XX = Recording("error_rate_5xx", "Share of requests answered 5xx over 1 minute.", seed_name=True)
+ERROR_RATE_5XX = Recording("error_rate_5xx", "Share of requests answered 5xx over 1 minute.")
 API_ERROR_RATE = Recording(
     "application:api_errors:ratio_rate1m", "Share of requests answered 4xx or 5xx over 1 minute."
 )
 LATENCY_P50 = Recording("application:http_request_duration_seconds:p50", "Median request latency, seconds.")
 LATENCY_P95 = Recording("application:http_request_duration_seconds:p95", "p95 request latency, seconds.")
 LATENCY_P99 = Recording("application:http_request_duration_seconds:p99", "p99 request latency, seconds.")
-CPU_USAGE = Recording(
-    "cpu_usage_percentage", "Mean CPU utilisation of the scoring cluster's nodes, percent.", seed_name=True
-)
-ACCEPTED_COUNT = Recording(
-    "accepted_credit_count", "Applications accepted over the last hour.", seed_name=True
-)
-REJECTED_COUNT = Recording(
-    "rejected_credit_count", "Applications rejected over the last hour.", seed_name=True
-)
-SCORE_MEAN = Recording("score_distribution_mean", "Mean score returned over 5 minutes.", seed_name=True)
+CPU_USAGE = Recording("cpu_usage_percentage", "Mean CPU utilisation of the scoring cluster's nodes, percent.")
+ACCEPTED_COUNT = Recording("accepted_credit_count", "Applications accepted over the last hour.")
+REJECTED_COUNT = Recording("rejected_credit_count", "Applications rejected over the last hour.")
+SCORE_MEAN = Recording("score_distribution_mean", "Mean score returned over 5 minutes.")
 REFUSAL_RATE = Recording(
     "application:credit_refusals:ratio_rate10m", "Share of applications rejected over 10 minutes."
 )

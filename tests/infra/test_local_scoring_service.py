@@ -22,11 +22,11 @@ import httpx
 import pyarrow.dataset as ds
 import pytest
 
+from conventions import contract
+from conventions.artifact_format import PREDICTIONS_DIR, REQUEST_ID
 from infra.cli import main
 from infra.local.process import free_port
-from serving import contract
-from serving.artifact_format import PREDICTIONS_DIR, REQUEST_ID
-from serving.local_service import RAY_DIR, ray_temp_dir, read_state
+from infra.local.scoring_service import RAY_DIR, ray_temp_dir, read_state
 from tests.conftest import PROJECT_DIR
 
 ROOT = PROJECT_DIR / "run" / f"t-srv-{os.getpid()}"

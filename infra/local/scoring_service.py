@@ -1,4 +1,4 @@
-"""Starting, stopping and inspecting the local scoring service: `serving.local_run` in a background process,
+"""Starting, stopping and inspecting the local scoring service: `infra.local.scoring_run` in a background process,
 recorded by PID in its run folder (`run/serve` by default) and stopped by that PID, never by name.
 """
 
@@ -16,10 +16,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from infra.errors import UserError
+from conventions.errors import UserError
 from infra.local.process import LOOPBACK, answers, check_port_free, free_port
 from infra.local.process import alive as alive_pid
-from infra.settings import Stack, load_stack
+from rules_src.stack import Stack, load_stack
 from serving.loopback import LOOPBACK_ONLY_ENV
 from serving.serve_config import LocalOverrides, Placement, scoring_options, serve_environment
 
@@ -130,7 +130,7 @@ def _cmdline(pid: int) -> str:
 
 def _is_service(pid: int) -> bool:
     """True when `pid` runs and is a local scoring service (not a recycled PID)."""
-    return alive_pid(pid) and "serving.local_run" in _cmdline(pid)
+    return alive_pid(pid) and "infra.local.scoring_run" in _cmdline(pid)
 
 
 def read_state(run_dir: Path) -> ServiceState | None:
@@ -166,7 +166,11 @@ def _check_startable(spec: LocalSpec, run_dir: Path) -> Stack:
     ray_temp_dir(run_dir)
     stack = load_stack(Path(spec.project_dir), spec.stack)
     placement = Placement(LOOPBACK, spec.port, Path(spec.project_dir))
-    load_artifact(scoring_options(stack, placement, LocalOverrides()).artifact_uri)
+    load_artifact(
+        scoring_options(
+            stack.settings.serving, stack.settings.model, placement, LocalOverrides()
+        ).artifact_uri
+    )
     for port in _client_ports(stack, spec):
         check_port_free(port, "--port")
     check_port_free(spec.metrics_port, "--metrics-port")
@@ -174,7 +178,7 @@ def _check_startable(spec: LocalSpec, run_dir: Path) -> Stack:
 
 
 def _ray_environment(stack: Stack, spec: LocalSpec) -> dict[str, str]:
-    env = {**RAY_ENV, **serve_environment(stack)}
+    env = {**RAY_ENV, **serve_environment(stack.settings.serving)}
     if stack.settings.serving.ingress == "direct":
         ports = _client_ports(stack, spec)
         env |= {
@@ -196,7 +200,7 @@ def start(spec: LocalSpec) -> ServiceState:
     log = run_dir / LOG_FILE
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "serving.local_run", str(run_dir / SPEC_FILE)],
+            [sys.executable, "-m", "infra.local.scoring_run", str(run_dir / SPEC_FILE)],
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

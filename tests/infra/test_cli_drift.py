@@ -11,7 +11,7 @@ from drift_jobs.reports import DATA_DRIFT_REPORT, PERFORMANCE_REPORT, PREDICTION
 from drift_jobs.summary import SUMMARY_FILE
 from drift_jobs.synthetic import Scenario
 from tests.conftest import CliRunner
-from tests.drift_jobs.conftest import (
+from tests.drift_fixtures import (
     NOW_TEXT,
     RUN_ID,
     SCENARIO,

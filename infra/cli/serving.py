@@ -12,8 +12,8 @@ from pathlib import Path
 
 import yaml
 
-from infra.settings import Stack, load_stack
 from infra.settings.types import resolve_location
+from rules_src.stack import Stack, load_stack
 
 DEFAULT_RUN_DIR = Path("run/serve")
 
@@ -119,7 +119,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_labels(args: argparse.Namespace) -> int:
-    from serving.labels import ingest_labels
+    from serving.delayed_labels import ingest_labels
 
     log_uri = resolve_location(_stack(args).settings.serving.prediction_log.uri, args.project_dir)
     ingested = ingest_labels(args.file, log_uri)
@@ -128,7 +128,7 @@ def run_labels(args: argparse.Namespace) -> int:
 
 
 def run_start(args: argparse.Namespace) -> int:
-    from serving.local_service import LocalSpec, start
+    from infra.local.scoring_service import LocalSpec, start
 
     spec = LocalSpec(
         project_dir=str(args.project_dir.resolve()),
@@ -149,7 +149,7 @@ def run_start(args: argparse.Namespace) -> int:
 
 
 def run_stop(args: argparse.Namespace) -> int:
-    from serving.local_service import stop
+    from infra.local.scoring_service import stop
 
     state = stop(args.project_dir / args.run_dir, args.timeout)
     print("no scoring service recorded; nothing to stop" if state is None else f"stopped pid {state.pid}")
@@ -158,7 +158,7 @@ def run_stop(args: argparse.Namespace) -> int:
 
 def run_status(args: argparse.Namespace) -> int:
     from infra.local.process import answers
-    from serving.local_service import alive, read_state
+    from infra.local.scoring_service import alive, read_state
 
     state = read_state(args.project_dir / args.run_dir)
     if state is None or not alive(state):
@@ -174,5 +174,7 @@ def run_status(args: argparse.Namespace) -> int:
 def run_config(args: argparse.Namespace) -> int:
     from serving.serve_config import Placement, serve_config
 
-    print(yaml.safe_dump(serve_config(_stack(args), Placement()), sort_keys=False), end="")
+    settings = _stack(args).settings
+    config = serve_config(settings.serving, settings.model, Placement())
+    print(yaml.safe_dump(config, sort_keys=False), end="")
     return 0

@@ -1,4 +1,4 @@
-"""Shared fixtures of the serving tests: one trained model per session, and applicants as JSON."""
+"""Model fixtures (a plugin of tests/conftest.py): one trained model per session, and applicants as JSON."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from conventions.artifact_format import LABEL, SCORE
 from serving.artifact import Artifact, load_artifact
-from serving.artifact_format import LABEL, SCORE
 from serving.training import Costs, Trained, train, write_artifact
 
 

@@ -13,8 +13,8 @@ import pytest
 import yaml
 from ray.serve.schema import ServeDeploySchema
 
+from conventions.artifact_format import LABEL_COLUMNS, LABELS_DIR, METADATA_FILE, ModelMetadata
 from serving.artifact import Artifact
-from serving.artifact_format import LABEL_COLUMNS, LABELS_DIR, METADATA_FILE, ModelMetadata
 from serving.prediction_log import LogOptions, PredictionLogWriter
 from serving.schema import Applicant
 from serving.scorer import Scorer

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from drift_jobs.config import JobConfig, iso, job_config, parse_now
+from drift_jobs.config import job_config, parse_now
 from drift_jobs.errors import DriftJobError, shown
 from drift_jobs.progress import Progress
-from infra.settings import load_stack
-
-if TYPE_CHECKING:
-    from drift_jobs.job import Outcome
+from rules_src.stack import load_stack
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,10 +44,10 @@ def _run(args: argparse.Namespace) -> int:
         model_uri=args.model_uri,
         reports_uri=args.output_uri,
     )
-    from drift_jobs.job import run  # here, so that other commands do not pay for importing Evidently
+    from drift_jobs.job import run, verdict  # here, so that other commands do not pay for importing Evidently
 
     outcome = run(config, Progress(sys.stderr, interactive=sys.stderr.isatty()))
-    print(_verdict(config, outcome))
+    print(verdict(config, outcome))
     return 0
 
 
@@ -62,33 +58,3 @@ def _gateway(url: str) -> str:
             f"--pushgateway: {shown(url)!r} is not an http(s) URL (example: http://127.0.0.1:9091)"
         )
     return url
-
-
-def _verdict(config: JobConfig, outcome: Outcome) -> str:
-    """What the run found, in a few lines for the person or the log that ran it."""
-    analysis = outcome.analysis
-    data, prediction = analysis.data, analysis.prediction
-    compare = ">" if data.detected else "≤"
-    lines = [
-        f"stack {config.stack}, window {iso(config.window_start)}..{iso(config.window_end)}, "
-        f"model {analysis.metadata.version}: {analysis.rows.current_tested:,} of {analysis.rows.current:,} rows "
-        f"tested against {analysis.rows.reference_tested:,} reference rows",
-        f"data drift: {len(data.drifted_important)}/{len(data.important)} important features drifted "
-        f"({data.share:.0%} {compare} {config.share_threshold:.0%}): "
-        + ("DETECTED" if data.detected else "not detected")
-        + (f" [{', '.join(f.name for f in data.drifted_important)}]" if data.drifted_important else ""),
-        f"prediction drift: KS {prediction.statistic:.4f}, p-value {prediction.p_value:.3g}: "
-        + ("drifted" if prediction.drifted else "no drift"),
-    ]
-    performance = analysis.performance
-    if performance is None:
-        lines.append("performance: no true labels for the window yet")
-    else:
-        auc = "undefined (one class)" if performance.auc is None else f"{performance.auc:.3f}"
-        lines.append(
-            f"performance on {analysis.rows.labelled:,} labelled rows at θ*={performance.threshold:g}: "
-            f"cost {performance.business_cost:.4f} per application (reference {performance.reference_business_cost:.4f}), "
-            f"AUC {auc}"
-        )
-    lines.append(f"reports: {shown(outcome.folder)}")
-    return "\n".join(lines)

@@ -1,0 +1,71 @@
+"""Validating what a stack file says: the schema, then the checks between keys that the user wrote.
+
+Alert resolution and the checks that span several alerts belong to the alert catalog (`rules_src.stack`);
+this module only judges the settings as written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pydantic import ValidationError
+from pydantic.alias_generators import to_camel
+
+from infra.settings.errors import SettingsError, describe, key_path
+from infra.settings.model import StackSettings
+
+
+def validate_settings(values: Mapping[str, object], secrets: set[str], source: str) -> StackSettings:
+    """A stack's `vigie:` config (clear values by key, and the keys holding secrets), validated."""
+    known = {field.alias for field in StackSettings.model_fields.values()}
+    try:
+        settings = StackSettings.model_validate({k: v for k, v in values.items() if k in known})
+    except ValidationError as error:
+        raise describe(error, StackSettings, source) from None
+    _check_config_keys(settings, set(values) - known, secrets, source)
+    _check_routes(settings, source)
+    return settings
+
+
+def secret_keys(settings: StackSettings) -> tuple[str, ...]:
+    """The secret config keys the receivers name, sorted."""
+    keys: set[str] = set()
+    for receiver in settings.alerting.receivers.values():
+        for integration in (receiver.slack, receiver.pagerduty, receiver.email):
+            if integration is not None:
+                keys.update(v for k, v in integration.model_dump().items() if k.endswith("_secret"))
+    return tuple(sorted(keys))
+
+
+def _check_config_keys(settings: StackSettings, unknown: set[str], secrets: set[str], source: str) -> None:
+    needed = set(secret_keys(settings))
+    for key in sorted(unknown):
+        if key in needed:
+            raise SettingsError(
+                source,
+                f"{key_path((key,))}: must be a secret but is given in clear; remove it and run "
+                f"`pulumi config set --secret {key} <value>`",
+            )
+        fields = sorted(f.alias or n for n, f in StackSettings.model_fields.items())
+        raise SettingsError(source, f"{key_path((key,))}: unknown key (known keys: {', '.join(fields)})")
+    for key in sorted(secrets - needed):
+        raise SettingsError(source, f"{key_path((key,))}: secret is not used by any receiver; remove it")
+
+
+def _check_routes(settings: StackSettings, source: str) -> None:
+    defined = settings.alerting.receivers
+    used: set[str] = set()
+    for category, route in settings.alerting.routes.by_category().items():
+        for i, name in enumerate(route.receivers):
+            if name not in defined:
+                path = key_path(
+                    ("alerting", "routes", to_camel(category.value.replace("-", "_")), "receivers", i)
+                )
+                raise SettingsError(
+                    source, f"{path}: no receiver named {name!r} (defined: {', '.join(sorted(defined))})"
+                )
+            used.add(name)
+    for name in sorted(set(defined) - used):
+        raise SettingsError(
+            source, f"{key_path(('alerting', 'receivers', name))}: receiver is never routed to"
+        )
