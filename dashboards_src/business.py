@@ -12,7 +12,7 @@ from dashboards_src.queries.recorded import recorded, recorded_max
 from dashboards_src.style import Query
 from dashboards_src.thresholds import Line, alert_lines, runbook_links
 from rules_src.alerts import business
-from rules_src.stack import Stack
+from rules_src.stack import Alerts, Stack
 
 REFUSALS = (Line(business.REFUSAL_RATE),)
 SCORE_DECIMALS = 3
@@ -44,7 +44,7 @@ def rejected_total() -> Any:
     )
 
 
-def refusal_rate_now(stack: Stack) -> Any:
+def refusal_rate_now(alerts: Alerts) -> Any:
     """The refusal rate, coloured at the business alert's threshold."""
     return style.stat(
         "Refusal rate",
@@ -52,8 +52,8 @@ def refusal_rate_now(stack: Stack) -> Any:
         [Query(recorded_max(c.REFUSAL_RATE))],
         unit="percentunit",
         decimals=1,
-        colors=alert_lines(stack, *REFUSALS),
-        links=runbook_links(stack, *REFUSALS),
+        colors=alert_lines(alerts, *REFUSALS),
+        links=runbook_links(alerts, *REFUSALS),
     )
 
 
@@ -94,7 +94,7 @@ def decisions() -> Any:
     )
 
 
-def refusal_rate(stack: Stack) -> Any:
+def refusal_rate(alerts: Alerts) -> Any:
     """The refusal rate against the threshold above which the business is told."""
     return style.timeseries(
         "Refusal rate",
@@ -102,8 +102,8 @@ def refusal_rate(stack: Stack) -> Any:
         [Query(recorded(c.REFUSAL_RATE), "refusal rate")],
         unit="percentunit",
         max_value=1,
-        lines=alert_lines(stack, *REFUSALS),
-        links=runbook_links(stack, *REFUSALS),
+        lines=alert_lines(alerts, *REFUSALS),
+        links=runbook_links(alerts, *REFUSALS),
     )
 
 
@@ -163,21 +163,21 @@ def prediction_log() -> Any:
 def dashboard(stack: Stack) -> Any:
     """The model and business view: a glance row, then decisions, scores, and versions with the prediction log."""
     return frame.dashboard(
-        stack,
+        stack.settings.alerting.runbook_base_url,
         frame.MODEL_BUSINESS,
-        frame.scoring_variables(stack),
+        frame.scoring_variables(stack.alerts.scope),
         [
             grid.Section(
                 "At a glance",
                 [
                     grid.stat(accepted_total()),
                     grid.stat(rejected_total()),
-                    grid.stat(refusal_rate_now(stack)),
+                    grid.stat(refusal_rate_now(stack.alerts)),
                     grid.stat(score_mean_now()),
                     grid.Cell(decision_threshold(), 8, 4),
                 ],
             ),
-            grid.Section("Decisions", [grid.half(decisions()), grid.half(refusal_rate(stack))]),
+            grid.Section("Decisions", [grid.half(decisions()), grid.half(refusal_rate(stack.alerts))]),
             grid.Section("Scores", [grid.half(score_mean_and_threshold()), grid.half(score_distribution())]),
             grid.Section(
                 "By model version and prediction log",

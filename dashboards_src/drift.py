@@ -12,7 +12,7 @@ from dashboards_src.queries import drift as q
 from dashboards_src.style import Query
 from dashboards_src.thresholds import Line, alert_lines, runbook_links
 from rules_src.alerts import drift
-from rules_src.stack import Stack
+from rules_src.stack import Alerts, Stack
 
 SHARE = (Line(drift.DATA_DRIFT),)
 FAILED = (Line(drift.DRIFT_JOB_FAILED),)
@@ -23,12 +23,12 @@ RUN_STATUS = {0: ("failed", style.RED), 1: ("succeeded", style.GREEN)}
 STAT_DECIMALS = 3
 
 
-def _p_value_colors(stack: Stack) -> list[style.Json]:
+def _p_value_colors(p_value: float) -> list[style.Json]:
     """Red below the p-value under which the drift job calls a distribution drifted."""
-    return style.below(stack.settings.drift.p_value)
+    return style.below(p_value)
 
 
-def drift_share_now(stack: Stack) -> Any:
+def drift_share_now(alerts: Alerts) -> Any:
     """The last run's verdict: the share of important features that drifted, coloured at the alert threshold."""
     return style.stat(
         "Drifted share",
@@ -36,8 +36,8 @@ def drift_share_now(stack: Stack) -> Any:
         [Query(q.latest(c.DRIFT_SHARE))],
         unit="percentunit",
         decimals=0,
-        colors=alert_lines(stack, *SHARE),
-        links=runbook_links(stack, *SHARE),
+        colors=alert_lines(alerts, *SHARE),
+        links=runbook_links(alerts, *SHARE),
     )
 
 
@@ -56,7 +56,7 @@ def drifted_features_now() -> Any:
     )
 
 
-def prediction_drift_now(stack: Stack) -> Any:
+def prediction_drift_now(p_value: float) -> Any:
     """Whether the score distribution itself moved, red below the drift p-value."""
     return style.stat(
         "Prediction drift p-value",
@@ -64,11 +64,11 @@ def prediction_drift_now(stack: Stack) -> Any:
         [Query(q.latest(c.PREDICTION_DRIFT_P_VALUE))],
         unit="none",
         decimals=STAT_DECIMALS,
-        colors=_p_value_colors(stack),
+        colors=_p_value_colors(p_value),
     )
 
 
-def last_run(stack: Stack) -> Any:
+def last_run(alerts: Alerts) -> Any:
     """Whether the last drift run succeeded: a failed run means drift is not being watched."""
     return style.stat(
         "Last run",
@@ -76,20 +76,20 @@ def last_run(stack: Stack) -> Any:
         [Query(q.lowest(c.DRIFT_LAST_RUN_SUCCESS))],
         unit="none",
         mappings=style.value_mappings(RUN_STATUS),
-        links=runbook_links(stack, *FAILED),
+        links=runbook_links(alerts, *FAILED),
         colors=style.steps(style.GREY),
     )
 
 
-def since_last_success(stack: Stack) -> Any:
+def since_last_success(alerts: Alerts) -> Any:
     """Time since the last successful run, coloured at the staleness alert threshold."""
     return style.stat(
         "Since last success",
         "Time since the drift job's last successful run ended.",
         [Query(q.since(c.DRIFT_LAST_SUCCESS_TIMESTAMP))],
         unit="s",
-        colors=alert_lines(stack, *STALE),
-        links=runbook_links(stack, *STALE),
+        colors=alert_lines(alerts, *STALE),
+        links=runbook_links(alerts, *STALE),
     )
 
 
@@ -105,7 +105,7 @@ def rows_compared() -> Any:
     )
 
 
-def drift_share(stack: Stack) -> Any:
+def drift_share(alerts: Alerts) -> Any:
     """The drifted share run after run, against the alert threshold."""
     return style.timeseries(
         "Drifted share of important features",
@@ -113,12 +113,12 @@ def drift_share(stack: Stack) -> Any:
         [Query(q.latest(c.DRIFT_SHARE), "drifted share")],
         unit="percentunit",
         max_value=1,
-        lines=alert_lines(stack, *SHARE),
-        links=runbook_links(stack, *SHARE),
+        lines=alert_lines(alerts, *SHARE),
+        links=runbook_links(alerts, *SHARE),
     )
 
 
-def features(stack: Stack) -> Any:
+def features(p_value: float) -> Any:
     """Which features drifted and how strongly, to tell a data problem from a world that changed."""
     metrics = (c.DRIFT_FEATURE_STATISTIC, c.DRIFT_FEATURE_P_VALUE, c.DRIFT_FEATURE_DRIFTED)
     names = ("statistic", "p-value", "drifted")
@@ -141,7 +141,7 @@ def features(stack: Stack) -> Any:
                 {
                     "custom.cellOptions": {"type": "color-text"},
                     "decimals": STAT_DECIMALS,
-                    "thresholds": {"mode": "absolute", "steps": _p_value_colors(stack)},
+                    "thresholds": {"mode": "absolute", "steps": _p_value_colors(p_value)},
                 },
             ),
             style.by_name(
@@ -168,7 +168,7 @@ def prediction_drift_statistic() -> Any:
     )
 
 
-def prediction_drift_p_value(stack: Stack) -> Any:
+def prediction_drift_p_value(p_value: float) -> Any:
     """Whether that move is significant: below the dashed line, the prediction distribution drifted."""
     return style.timeseries(
         "Prediction drift p-value",
@@ -176,7 +176,7 @@ def prediction_drift_p_value(stack: Stack) -> Any:
         [Query(q.latest(c.PREDICTION_DRIFT_P_VALUE), "p-value")],
         unit="none",
         max_value=1,
-        lines=_p_value_colors(stack),
+        lines=_p_value_colors(p_value),
     )
 
 
@@ -221,25 +221,31 @@ def auc_history() -> Any:
 def dashboard(stack: Stack) -> Any:
     """The drift view: the last run's verdicts first, then data drift, prediction drift and performance."""
     return frame.dashboard(
-        stack,
+        stack.settings.alerting.runbook_base_url,
         frame.DRIFT,
-        frame.drift_variables(stack),
+        frame.drift_variables(stack.alerts.scope),
         [
             grid.Section(
                 "Last run",
                 [
-                    grid.stat(drift_share_now(stack)),
+                    grid.stat(drift_share_now(stack.alerts)),
                     grid.stat(drifted_features_now()),
-                    grid.stat(prediction_drift_now(stack)),
-                    grid.stat(last_run(stack)),
-                    grid.stat(since_last_success(stack)),
+                    grid.stat(prediction_drift_now(stack.settings.drift.p_value)),
+                    grid.stat(last_run(stack.alerts)),
+                    grid.stat(since_last_success(stack.alerts)),
                     grid.stat(rows_compared()),
                 ],
             ),
-            grid.Section("Data drift", [grid.half(drift_share(stack)), grid.half(features(stack))]),
+            grid.Section(
+                "Data drift",
+                [grid.half(drift_share(stack.alerts)), grid.half(features(stack.settings.drift.p_value))],
+            ),
             grid.Section(
                 "Prediction drift",
-                [grid.half(prediction_drift_statistic()), grid.half(prediction_drift_p_value(stack))],
+                [
+                    grid.half(prediction_drift_statistic()),
+                    grid.half(prediction_drift_p_value(stack.settings.drift.p_value)),
+                ],
             ),
             grid.Section(
                 "Performance on labelled data",

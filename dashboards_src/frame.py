@@ -9,9 +9,10 @@ from typing import Any
 from grafanalib.core import Dashboard, DashboardLink, Template, Templating, Time
 
 from conventions import dashboard_uids as uids
+from conventions.promql import Scope
 from dashboards_src import layout, style
 from dashboards_src import variables as v
-from rules_src.stack import Stack
+from infra.settings.types import BaseUrl
 
 GRAFANA_FOLDER = "Vigie"
 """The Grafana folder the dashboards belong in; the Grafana provisioning reads it from here."""
@@ -94,22 +95,21 @@ def _label_variable(name: str, label: str, query: str, default: str) -> Any:
     )
 
 
-def scoring_variables(stack: Stack) -> list[Any]:
+def scoring_variables(scope: Scope) -> list[Any]:
     """Datasource, namespace and application, defaulting to the stack's scoring service."""
-    serving = stack.settings.serving
     return [
         datasource_variable(),
-        _label_variable(v.NAMESPACE, "Namespace", v.NAMESPACES, serving.namespace),
-        _label_variable(v.APPLICATION, "Application", v.APPLICATIONS, serving.application),
+        _label_variable(v.NAMESPACE, "Namespace", v.NAMESPACES, scope.namespace),
+        _label_variable(v.APPLICATION, "Application", v.APPLICATIONS, scope.application),
     ]
 
 
-def drift_variables(stack: Stack) -> list[Any]:
+def drift_variables(scope: Scope) -> list[Any]:
     """Datasource and the stack whose drift runs are shown, defaulting to this stack."""
-    return [datasource_variable(), _label_variable(v.STACK, "Stack", v.STACKS, stack.name)]
+    return [datasource_variable(), _label_variable(v.STACK, "Stack", v.STACKS, scope.stack)]
 
 
-def links(stack: Stack, meta: Meta) -> list[Any]:
+def links(runbooks: BaseUrl, meta: Meta) -> list[Any]:
     """Links to the other Vigie dashboards, carrying the variables (the datasource at least) and, on the same
     timescale, the time range; and a link to the runbooks."""
     others = [
@@ -125,26 +125,26 @@ def links(stack: Stack, meta: Meta) -> list[Any]:
         for other in ALL
         if other.uid != meta.uid
     ]
-    runbooks = DashboardLink(
+    runbook_link = DashboardLink(
         type="link",
         title="Runbooks",
-        uri=str(stack.settings.alerting.runbook_base_url),
+        uri=str(runbooks),
         icon="doc",
         keepTime=False,
         targetBlank=True,
         tooltip="What to do when an alert fires",
     )
-    return [*others, runbooks]
+    return [*others, runbook_link]
 
 
-def dashboard(stack: Stack, meta: Meta, variables: list[Any], sections: Sequence[layout.Section]) -> Any:
+def dashboard(runbooks: BaseUrl, meta: Meta, variables: list[Any], sections: Sequence[layout.Section]) -> Any:
     """A dashboard with the house frame around `sections`."""
     return Dashboard(
         uid=meta.uid,
         title=meta.title,
         description=meta.description,
         tags=[TAG, meta.tag],
-        links=links(stack, meta),
+        links=links(runbooks, meta),
         templating=Templating(list=variables),
         panels=layout.place(sections),
         time=Time(meta.time_from, "now"),

@@ -14,16 +14,16 @@ from dashboards_src.queries.recorded import recorded, recorded_max
 from dashboards_src.style import Query
 from dashboards_src.thresholds import PERCENT, Line, alert_lines, runbook_links
 from rules_src.alerts import cpu, error_rate, latency
-from rules_src.stack import Stack
+from rules_src.stack import Alerts, Stack
 
 LATENCY = (Line(latency.LATENCY_P95), Line(latency.LATENCY_P99))
 ERRORS = (Line(error_rate.HTTP_5XX), Line(error_rate.API_ERROR_RATE))
 CPU = (Line(cpu.CPU_USAGE, PERCENT),)
 
 
-def _watched_alerts(stack: Stack) -> list[str]:
+def _watched_alerts(alerts: Alerts) -> list[str]:
     """The stack's enabled alerts, without the always-firing Watchdog."""
-    return [a.name for a in stack.enabled_alerts if a.spec.category is not Category.WATCHDOG]
+    return [a.name for a in alerts.enabled if a.spec.category is not Category.WATCHDOG]
 
 
 def request_rate_now() -> Any:
@@ -33,19 +33,19 @@ def request_rate_now() -> Any:
     )
 
 
-def p95_latency_now(stack: Stack) -> Any:
+def p95_latency_now(alerts: Alerts) -> Any:
     """The latency users feel, coloured at the stack's p95 and p99 alert thresholds."""
     return style.stat(
         "p95 latency",
         "p95 request latency at Serve's proxy over the last minute.",
         [Query(recorded_max(c.LATENCY_P95))],
         unit="s",
-        colors=alert_lines(stack, *LATENCY),
-        links=runbook_links(stack, *LATENCY),
+        colors=alert_lines(alerts, *LATENCY),
+        links=runbook_links(alerts, *LATENCY),
     )
 
 
-def error_rate_now(stack: Stack) -> Any:
+def error_rate_now(alerts: Alerts) -> Any:
     """The 5xx share, coloured at the stack's 5xx and API error alert thresholds."""
     return style.stat(
         "5xx rate",
@@ -53,20 +53,20 @@ def error_rate_now(stack: Stack) -> Any:
         [Query(recorded_max(c.ERROR_RATE_5XX))],
         unit="percentunit",
         decimals=2,
-        colors=alert_lines(stack, *ERRORS),
-        links=runbook_links(stack, *ERRORS),
+        colors=alert_lines(alerts, *ERRORS),
+        links=runbook_links(alerts, *ERRORS),
     )
 
 
-def cpu_now(stack: Stack) -> Any:
+def cpu_now(alerts: Alerts) -> Any:
     """Mean CPU of the scoring cluster, coloured at the CPU alert threshold."""
     return style.stat(
         "CPU",
         "Mean CPU utilisation of the scoring cluster's nodes.",
         [Query(q.cpu_usage_now())],
         unit="percent",
-        colors=alert_lines(stack, *CPU),
-        links=runbook_links(stack, *CPU),
+        colors=alert_lines(alerts, *CPU),
+        links=runbook_links(alerts, *CPU),
     )
 
 
@@ -80,12 +80,12 @@ def replicas_now() -> Any:
     )
 
 
-def firing_alerts_now(stack: Stack) -> Any:
+def firing_alerts_now(alerts: Alerts) -> Any:
     """Whether anything needs attention: red as soon as one of the stack's alerts fires."""
     return style.stat(
         "Firing alerts",
         "The stack's alerts firing now (the Watchdog excluded).",
-        [Query(q.firing_alert_count(_watched_alerts(stack)))],
+        [Query(q.firing_alert_count(_watched_alerts(alerts)))],
         unit="short",
         instant=True,
         colors=style.steps(style.GREEN, [(1, style.RED)]),
@@ -102,19 +102,19 @@ def request_rate_by_route() -> Any:
     )
 
 
-def error_rates(stack: Stack) -> Any:
+def error_rates(alerts: Alerts) -> Any:
     """5xx and all-error shares against the thresholds their alerts fire at."""
     return style.timeseries(
         "Error rates",
         "Share of requests answered 5xx, and 4xx or 5xx, over 1 minute; dashed: alert thresholds.",
         [Query(recorded(c.ERROR_RATE_5XX), "5xx"), Query(recorded(c.API_ERROR_RATE), "4xx or 5xx")],
         unit="percentunit",
-        lines=alert_lines(stack, *ERRORS),
-        links=runbook_links(stack, *ERRORS),
+        lines=alert_lines(alerts, *ERRORS),
+        links=runbook_links(alerts, *ERRORS),
     )
 
 
-def latency_quantiles(stack: Stack) -> Any:
+def latency_quantiles(alerts: Alerts) -> Any:
     """p50, p95 and p99 latency against the p95 and p99 alert thresholds."""
     quantiles = ((c.LATENCY_P50, "p50"), (c.LATENCY_P95, "p95"), (c.LATENCY_P99, "p99"))
     return style.timeseries(
@@ -122,12 +122,12 @@ def latency_quantiles(stack: Stack) -> Any:
         "Request latency quantiles at Serve's proxy over 1 minute; dashed: alert thresholds.",
         [Query(recorded(rec), name) for rec, name in quantiles],
         unit="s",
-        lines=alert_lines(stack, *LATENCY),
-        links=runbook_links(stack, *LATENCY),
+        lines=alert_lines(alerts, *LATENCY),
+        links=runbook_links(alerts, *LATENCY),
     )
 
 
-def cpu_usage(stack: Stack) -> Any:
+def cpu_usage(alerts: Alerts) -> Any:
     """CPU against the line above which autoscaling should already have acted."""
     return style.timeseries(
         "CPU usage",
@@ -135,14 +135,13 @@ def cpu_usage(stack: Stack) -> Any:
         [Query(q.cpu_usage(), style.legend(c.NAMESPACE))],
         unit="percent",
         max_value=100,
-        lines=alert_lines(stack, *CPU),
-        links=runbook_links(stack, *CPU),
+        lines=alert_lines(alerts, *CPU),
+        links=runbook_links(alerts, *CPU),
     )
 
 
-def replicas(stack: Stack) -> Any:
+def replicas(max_replicas: int) -> Any:
     """Running replicas against what the autoscaler targets and wants, up to the configured maximum."""
-    bound = stack.settings.serving.autoscaling.max_replicas
     return style.timeseries(
         "Replicas",
         "Running (healthy) replicas, the autoscaler's target and its policy's desired count; "
@@ -153,7 +152,7 @@ def replicas(stack: Stack) -> Any:
             Query(q.per_deployment(c.AUTOSCALING_DESIRED_REPLICAS), f"desired {style.legend(c.DEPLOYMENT)}"),
         ],
         unit="short",
-        lines=style.steps(style.GREEN, [(bound, style.RED)]),
+        lines=style.steps(style.GREEN, [(max_replicas, style.RED)]),
         overrides=[style.by_regexp("^(target|desired) .*", style.DASHED)],
     )
 
@@ -172,9 +171,8 @@ def ongoing_requests() -> Any:
     )
 
 
-def model_version(stack: Stack) -> Any:
+def model_version(declared: str) -> Any:
     """Which model versions are served, the declared one in green and any other in orange."""
-    declared = stack.settings.model.version
     return style.state_timeline(
         "Model version served",
         f"Replicas serving each model version; this stack declares {declared}.",
@@ -184,13 +182,13 @@ def model_version(stack: Stack) -> Any:
     )
 
 
-def firing_alerts(stack: Stack) -> Any:
+def firing_alerts(alerts: Alerts) -> Any:
     """Which of the stack's alerts fire now, with their labels (severity, category, …)."""
     hidden = {"Time": True, "Value": True, prom.METRIC_NAME: True, prom.ALERTSTATE: True}
     return style.table(
         "Firing alerts",
         "The stack's alerts firing now, from Prometheus's ALERTS series (the Watchdog excluded).",
-        [Query(q.firing_alerts(_watched_alerts(stack)))],
+        [Query(q.firing_alerts(_watched_alerts(alerts)))],
         transformations=[{"id": "organize", "options": {"excludeByName": hidden}}],
         sort_by=prom.ALERTNAME,
         descending=False,
@@ -200,30 +198,42 @@ def firing_alerts(stack: Stack) -> Any:
 def dashboard(stack: Stack) -> Any:
     """The operations view: a glance row, then traffic, latency and CPU, autoscaling, version and alerts."""
     return frame.dashboard(
-        stack,
+        stack.settings.alerting.runbook_base_url,
         frame.OPERATIONS,
-        frame.scoring_variables(stack),
+        frame.scoring_variables(stack.alerts.scope),
         [
             grid.Section(
                 "At a glance",
                 [
                     grid.stat(request_rate_now()),
-                    grid.stat(p95_latency_now(stack)),
-                    grid.stat(error_rate_now(stack)),
-                    grid.stat(cpu_now(stack)),
+                    grid.stat(p95_latency_now(stack.alerts)),
+                    grid.stat(error_rate_now(stack.alerts)),
+                    grid.stat(cpu_now(stack.alerts)),
                     grid.stat(replicas_now()),
-                    grid.stat(firing_alerts_now(stack)),
+                    grid.stat(firing_alerts_now(stack.alerts)),
                 ],
             ),
             grid.Section(
-                "Traffic and errors", [grid.half(request_rate_by_route()), grid.half(error_rates(stack))]
+                "Traffic and errors",
+                [grid.half(request_rate_by_route()), grid.half(error_rates(stack.alerts))],
             ),
             grid.Section(
-                "Latency and CPU", [grid.half(latency_quantiles(stack)), grid.half(cpu_usage(stack))]
+                "Latency and CPU",
+                [grid.half(latency_quantiles(stack.alerts)), grid.half(cpu_usage(stack.alerts))],
             ),
-            grid.Section("Autoscaling", [grid.half(replicas(stack)), grid.half(ongoing_requests())]),
             grid.Section(
-                "Model version and alerts", [grid.half(model_version(stack)), grid.half(firing_alerts(stack))]
+                "Autoscaling",
+                [
+                    grid.half(replicas(stack.settings.serving.autoscaling.max_replicas)),
+                    grid.half(ongoing_requests()),
+                ],
+            ),
+            grid.Section(
+                "Model version and alerts",
+                [
+                    grid.half(model_version(stack.settings.model.version)),
+                    grid.half(firing_alerts(stack.alerts)),
+                ],
             ),
         ],
     )

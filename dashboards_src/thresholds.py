@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from conventions.routing import Severity
 from dashboards_src import style
 from rules_src.alert import AlertSpec
-from rules_src.rule_groups import runbook_url
-from rules_src.stack import Stack
+from rules_src.stack import Alerts
 
 PERCENT = 100.0
 """Scale from a ratio threshold to a series measured in percent (cpu_usage_percentage)."""
@@ -30,23 +29,23 @@ class Line:
     scale: float = 1.0
 
 
-def alert_lines(stack: Stack, *lines: Line) -> list[style.Json]:
+def alert_lines(alerts: Alerts, *lines: Line) -> list[style.Json]:
     """Threshold steps at each enabled alert's threshold, coloured by the alert's severity in this stack."""
     values = []
     for line in lines:
-        alert = stack.alert(line.spec.name)
+        alert = alerts.named(line.spec.name)
         if alert.enabled and alert.threshold is not None:
             values.append((round(alert.threshold * line.scale, 9), _COLOR[alert.severity]))
     return style.steps(style.GREEN, values)
 
 
-def runbook_links(stack: Stack, *lines: Line) -> list[style.Json]:
+def runbook_links(alerts: Alerts, *lines: Line) -> list[style.Json]:
     """Panel links to the runbooks of the enabled alerts a panel draws."""
     links = []
     for line in lines:
-        alert = stack.alert(line.spec.name)
+        alert = alerts.named(line.spec.name)
         if alert.enabled:
             links.append(
-                {"targetBlank": True, "title": f"Runbook: {alert.name}", "url": runbook_url(stack, alert)}
+                {"targetBlank": True, "title": f"Runbook: {alert.name}", "url": alerts.links.runbook(alert)}
             )
     return links

@@ -56,7 +56,7 @@ def job_config(
 ) -> JobConfig:
     """The stack's settings, each URI replaced by its override when given and resolved under the project."""
     settings = stack.settings
-    threshold = stack.alert(drift_alerts.DATA_DRIFT.name).threshold
+    threshold = stack.alerts.named(drift_alerts.DATA_DRIFT.name).threshold
     assert threshold is not None  # DataDriftDetected is a ratio alert: the catalog gives it a threshold
     return JobConfig(
         stack=stack.name,

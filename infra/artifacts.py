@@ -42,7 +42,7 @@ def prometheus_rule(stack: Stack) -> dict[str, Any]:
             "namespace": stack.settings.monitoring.namespace,
             "labels": monitored_labels(stack.name, "rules"),
         },
-        "spec": {"groups": rule_groups(stack)},
+        "spec": {"groups": rule_groups(stack.alerts)},
     }
 
 
@@ -62,10 +62,10 @@ def render_stack(stack: Stack) -> dict[str, str]:
     source = source_of(stack)
     files = {
         PROMETHEUS_RULE_FILE: to_yaml(prometheus_rule(stack), source),
-        RULES_FILE: to_yaml({"groups": rule_groups(stack)}, source),
-        RULE_TESTS_FILE: to_yaml(rule_tests(stack, RULES_FILE), source),
+        RULES_FILE: to_yaml({"groups": rule_groups(stack.alerts)}, source),
+        RULE_TESTS_FILE: to_yaml(rule_tests(stack.alerts, RULES_FILE), source),
         ALERTMANAGER_FILE: to_yaml(alertmanager_config(stack.settings.alerting), source),
-        ALERTS_DOC_FILE: alerts_doc(stack, source),
+        ALERTS_DOC_FILE: alerts_doc(stack.alerts, stack.settings.alerting.routes, source),
         **{f"{DASHBOARDS_DIR}/{uid}.json": to_json(data) for uid, data in dashboards(stack).items()},
         **manifest_files(stack),
     }

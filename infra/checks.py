@@ -44,7 +44,7 @@ def check_stack(stack: Stack, folder: Path) -> list[CheckResult]:
         _run("promtool test rules", [promtool, "test", "rules", RULE_TESTS_FILE], folder),
         _run("amtool check-config", [amtool, "check-config", ALERTMANAGER_FILE], folder),
     ]
-    for labels, receivers in expected_receivers(stack):
+    for labels, receivers in expected_receivers(stack.alerts, stack.settings.alerting.routes):
         args = [amtool, "config", "routes", "test", f"--config.file={ALERTMANAGER_FILE}",
                 f"--verify.receivers={','.join(receivers)}", *(f"{k}={v}" for k, v in sorted(labels.items()))]  # fmt: skip
         results.append(_run(f"route {labels['alertname']} → {','.join(receivers)}", args, folder))

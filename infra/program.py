@@ -51,7 +51,10 @@ def outputs(stack: Stack, monitoring: Monitoring, scoring: ScoringService) -> di
             "scoring": scoring.namespace,
             "kuberay": scoring.kuberay_namespace,
         },
-        **{role: endpoint.as_output() for role, endpoint in endpoints(stack).items()},
+        **{
+            role: endpoint.as_output()
+            for role, endpoint in endpoints(stack.settings.monitoring, stack.settings.serving).items()
+        },
         "grafanaUrl": str(stack.settings.monitoring.grafana_url),
         "grafanaAdminUser": GRAFANA_ADMIN_USER,
         "grafanaAdminPassword": monitoring.grafana_admin_password,

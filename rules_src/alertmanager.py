@@ -13,8 +13,8 @@ from typing import Any
 from conventions import contract as c
 from conventions import routing
 from conventions.routing import Category, Severity
-from infra.settings.model import Alerting, Receiver, Route
-from rules_src.stack import Stack
+from infra.settings.model import Alerting, Receiver, Route, Routes
+from rules_src.stack import Alerts
 
 CREDENTIALS_SECRET = "vigie-alertmanager-credentials"
 """The Kubernetes Secret holding receiver credentials, one key per secret config key."""
@@ -124,20 +124,20 @@ def _receiver(name: str, receiver: Receiver, credentials_dir: str) -> dict[str, 
     return entry
 
 
-def expected_receivers(stack: Stack) -> list[tuple[dict[str, str], list[str]]]:
+def expected_receivers(alerts: Alerts, routes: Routes) -> list[tuple[dict[str, str], list[str]]]:
     """The routing table to verify: each alert's labels and the receivers the category table names,
     plus an alert outside Vigie's categories that must reach the default receivers."""
-    routes = stack.settings.alerting.routes.by_category()
+    by_category = routes.by_category()
     table = [
-        ({routing.ALERTNAME: a.name, **a.labels()}, list(routes[a.spec.category].receivers))
-        for a in stack.enabled_alerts
+        ({routing.ALERTNAME: a.name, **a.labels()}, list(by_category[a.spec.category].receivers))
+        for a in alerts.enabled
     ]
     foreign = {
         routing.ALERTNAME: "KubePodCrashLooping",
         routing.SEVERITY: "warning",
         c.NAMESPACE: "kube-system",
     }
-    table.append((foreign, list(stack.settings.alerting.routes.default.receivers)))
+    table.append((foreign, list(routes.default.receivers)))
     return table
 
 

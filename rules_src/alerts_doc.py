@@ -5,8 +5,8 @@ from __future__ import annotations
 import jinja2
 
 from conventions import contract as c
-from rules_src.rule_groups import runbook_url
-from rules_src.stack import Stack
+from infra.settings.model import Routes
+from rules_src.stack import Alerts
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("rules_src", "templates"),
@@ -17,24 +17,24 @@ _ENV = jinja2.Environment(
 )
 
 
-def alerts_doc(stack: Stack, source: str) -> str:
-    routes = stack.settings.alerting.routes.by_category()
-    alerts = [
+def alerts_doc(alerts: Alerts, routes: Routes, source: str) -> str:
+    receivers = routes.by_category()
+    rows = [
         {
             "name": a.name,
             "severity": a.severity.value,
             "category": a.spec.category.value,
             "threshold": a.threshold_text(),
             "for_": a.for_,
-            "receivers": routes[a.spec.category].receivers,
-            "runbook": runbook_url(stack, a),
+            "receivers": receivers[a.spec.category].receivers,
+            "runbook": alerts.links.runbook(a),
             "summary": a.summary(),
             "description": a.description_template(),
-            "expr": a.expr(stack.scope),
+            "expr": a.expr(alerts.scope),
         }
-        for a in stack.enabled_alerts
+        for a in alerts.enabled
     ]
-    disabled = [a.name for a in stack.alerts if not a.enabled]
+    disabled = [a.name for a in alerts.every if not a.enabled]
     return _ENV.get_template("ALERTS.md.j2").render(
-        source=source, stack=stack.name, alerts=alerts, disabled=disabled, recordings=c.RECORDINGS
+        source=source, stack=alerts.scope.stack, alerts=rows, disabled=disabled, recordings=c.RECORDINGS
     )

@@ -8,7 +8,7 @@ from typing import Any
 from conventions import contract as c
 from rules_src.alert import Alert
 from rules_src.recording import recording_rules
-from rules_src.stack import Stack
+from rules_src.stack import Alerts
 
 _GROUP_OF_SERVICE = {
     "scoring": c.GROUP_SCORING_ALERTS,
@@ -17,33 +17,25 @@ _GROUP_OF_SERVICE = {
 }
 
 
-def runbook_url(stack: Stack, alert: Alert) -> str:
-    return stack.settings.alerting.runbook_base_url.join(alert.name)
-
-
-def dashboard_url(stack: Stack, alert: Alert) -> str:
-    return stack.settings.monitoring.grafana_url.join("d", alert.spec.dashboard)
-
-
-def alerting_rule(stack: Stack, alert: Alert) -> dict[str, Any]:
-    rule: dict[str, Any] = {"alert": alert.name, "expr": alert.expr(stack.scope)}
+def alerting_rule(alert: Alert, alerts: Alerts) -> dict[str, Any]:
+    rule: dict[str, Any] = {"alert": alert.name, "expr": alert.expr(alerts.scope)}
     if alert.for_.seconds > 0:
         rule["for"] = str(alert.for_)
     rule["labels"] = dict(sorted(alert.labels().items()))
     rule["annotations"] = {
         "summary": alert.summary(),
         "description": alert.description_template(),
-        "runbook_url": runbook_url(stack, alert),
-        "dashboard_url": dashboard_url(stack, alert),
+        "runbook_url": alerts.links.runbook(alert),
+        "dashboard_url": alerts.links.dashboard(alert),
     }
     return rule
 
 
-def rule_groups(stack: Stack) -> list[dict[str, Any]]:
+def rule_groups(alerts: Alerts) -> list[dict[str, Any]]:
     """Every group of the stack's rule file; groups without rules are left out."""
-    groups: dict[str, list[dict[str, Any]]] = {c.GROUP_RECORDING: list(recording_rules(stack.scope))}
+    groups: dict[str, list[dict[str, Any]]] = {c.GROUP_RECORDING: list(recording_rules(alerts.scope))}
     for name in _GROUP_OF_SERVICE.values():
         groups[name] = []
-    for alert in stack.enabled_alerts:
-        groups[_GROUP_OF_SERVICE[alert.spec.service]].append(alerting_rule(stack, alert))
+    for alert in alerts.enabled:
+        groups[_GROUP_OF_SERVICE[alert.spec.service]].append(alerting_rule(alert, alerts))
     return [{"name": name, "rules": rules} for name, rules in groups.items() if rules]

@@ -12,8 +12,8 @@ from typing import Any
 
 from conventions.durations import format_duration
 from rules_src.alert import Alert
-from rules_src.rule_groups import dashboard_url, rule_groups, runbook_url
-from rules_src.stack import Stack
+from rules_src.rule_groups import rule_groups
+from rules_src.stack import Alerts, Links
 
 EVALUATION_INTERVAL = 60.0
 QUIET_MARGIN = 300.0
@@ -25,19 +25,19 @@ def _tick(seconds: float) -> float:
     return math.ceil(seconds / EVALUATION_INTERVAL) * EVALUATION_INTERVAL
 
 
-def rule_tests(stack: Stack, rule_file: str) -> dict[str, Any]:
-    tests = [test for alert in stack.enabled_alerts for test in _alert_tests(stack, alert)]
+def rule_tests(alerts: Alerts, rule_file: str) -> dict[str, Any]:
+    tests = [test for alert in alerts.enabled for test in _alert_tests(alerts, alert)]
     return {
         "rule_files": [rule_file],
         "evaluation_interval": format_duration(EVALUATION_INTERVAL),
         # promtool otherwise evaluates groups in random order; recording rules must come first.
-        "group_eval_order": [group["name"] for group in rule_groups(stack)],
+        "group_eval_order": [group["name"] for group in rule_groups(alerts)],
         "tests": tests,
     }
 
 
-def _alert_tests(stack: Stack, alert: Alert) -> list[dict[str, Any]]:
-    scope = stack.scope
+def _alert_tests(alerts: Alerts, alert: Alert) -> list[dict[str, Any]]:
+    scope = alerts.scope
     firing = alert.spec.scenario(scope, alert.threshold, True)
     if firing is None:
         raise ValueError(f"{alert.name} has no firing scenario")
@@ -49,7 +49,7 @@ def _alert_tests(stack: Stack, alert: Alert) -> list[dict[str, Any]]:
     value = firing.value + firing.slope * fires_at
     expected = {
         "exp_labels": dict(sorted(labels.items())),
-        "exp_annotations": _annotations(stack, alert, value, labels),
+        "exp_annotations": _annotations(alerts.links, alert, value, labels),
     }
     checks.append(_check(alert, fires_at, [expected]))
     where = f"past {alert.threshold_text()}" if alert.threshold is not None else "when its condition holds"
@@ -62,12 +62,12 @@ def _alert_tests(stack: Stack, alert: Alert) -> list[dict[str, Any]]:
     return tests
 
 
-def _annotations(stack: Stack, alert: Alert, value: float, labels: dict[str, str]) -> dict[str, str]:
+def _annotations(links: Links, alert: Alert, value: float, labels: dict[str, str]) -> dict[str, str]:
     return {
         "summary": alert.summary(),
         "description": alert.description_for(value, labels),
-        "runbook_url": runbook_url(stack, alert),
-        "dashboard_url": dashboard_url(stack, alert),
+        "runbook_url": links.runbook(alert),
+        "dashboard_url": links.dashboard(alert),
     }
 
 

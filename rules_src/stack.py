@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 from conventions.durations import Duration, format_duration
@@ -16,6 +15,7 @@ from infra.settings.cron import CronSchedule
 from infra.settings.errors import SettingsError, key_path
 from infra.settings.loader import read_stack_file, stack_file
 from infra.settings.model import AlertOverride, StackSettings
+from infra.settings.types import BaseUrl
 from infra.settings.validation import secret_keys, validate_settings
 from rules_src.alert import Alert, AlertSpec, Scope, Unit, format_threshold
 from rules_src.alerts import BY_NAME, CATALOG, error_rate
@@ -24,28 +24,46 @@ from rules_src.alerts import latency as latency_alerts
 
 
 @dataclass(frozen=True)
+class Links:
+    """Where an alert's runbook and dashboard are: every alert carries both, and panels link to runbooks."""
+
+    runbooks: BaseUrl
+    grafana: BaseUrl
+
+    def runbook(self, alert: Alert) -> str:
+        return self.runbooks.join(alert.name)
+
+    def dashboard(self, alert: Alert) -> str:
+        return self.grafana.join("d", alert.spec.dashboard)
+
+
+@dataclass(frozen=True)
+class Alerts:
+    """A stack's alerts, resolved: the slice that rules, rule tests, ALERTS.md and dashboards read."""
+
+    every: tuple[Alert, ...]
+    """Every alert of the catalog, in catalog order; disabled ones too, so their thresholds stay known."""
+    scope: Scope
+    links: Links
+
+    @property
+    def enabled(self) -> tuple[Alert, ...]:
+        return tuple(a for a in self.every if a.enabled)
+
+    def named(self, name: str) -> Alert:
+        for alert in self.every:
+            if alert.name == name:
+                return alert
+        raise KeyError(f"stack {self.scope.stack}: no alert named {name!r} in the catalog")
+
+
+@dataclass(frozen=True)
 class Stack:
-    """One environment, ready for the builders."""
+    """One environment, ready for the builders: its settings as validated, and its alerts as resolved."""
 
     name: str
     settings: StackSettings
-    alerts: tuple[Alert, ...]
-    """Every alert of the catalog, in catalog order; disabled ones too, so their thresholds stay known."""
-
-    @property
-    def enabled_alerts(self) -> tuple[Alert, ...]:
-        return tuple(a for a in self.alerts if a.enabled)
-
-    def alert(self, name: str) -> Alert:
-        for alert in self.alerts:
-            if alert.name == name:
-                return alert
-        raise KeyError(f"stack {self.name}: no alert named {name!r} in the catalog")
-
-    @cached_property
-    def scope(self) -> Scope:
-        s = self.settings
-        return Scope(s.serving.namespace, s.serving.application, self.name, s.model.version)
+    alerts: Alerts
 
     @property
     def secret_keys(self) -> tuple[str, ...]:
@@ -60,7 +78,9 @@ def build_stack(name: str, values: Mapping[str, object], secrets: set[str], sour
 
 def resolve_stack(name: str, settings: StackSettings, source: str) -> Stack:
     """Every alert of the catalog with the stack's overrides, checked against each other."""
-    stack = Stack(name, settings, _resolve_alerts(settings, source))
+    scope = Scope(settings.serving.namespace, settings.serving.application, name, settings.model.version)
+    links = Links(settings.alerting.runbook_base_url, settings.monitoring.grafana_url)
+    stack = Stack(name, settings, Alerts(_resolve_alerts(settings, source), scope, links))
     _check_thresholds(stack, source)
     _check_schedule(stack, source)
     return stack
@@ -126,7 +146,7 @@ def _check_thresholds(stack: Stack, source: str) -> None:
         (error_rate.HTTP_5XX, error_rate.API_ERROR_RATE),
     )
     for low_spec, high_spec in pairs:
-        low, high = stack.alert(low_spec.name), stack.alert(high_spec.name)
+        low, high = stack.alerts.named(low_spec.name), stack.alerts.named(high_spec.name)
         if low.enabled and high.enabled and not (low.threshold or 0) < (high.threshold or 0):
             overridden = low.name if low.name in stack.settings.alerts else high.name
             raise SettingsError(
@@ -141,7 +161,7 @@ def _check_schedule(stack: Stack, source: str) -> None:
         gap = CronSchedule.parse(stack.settings.drift.schedule).longest_gap_seconds()
     except ValueError as error:
         raise SettingsError(source, f"{key_path(('drift', 'schedule'))}: {error}") from None
-    stale = stack.alert(drift_alerts.DRIFT_JOB_STALE.name)
+    stale = stack.alerts.named(drift_alerts.DRIFT_JOB_STALE.name)
     if stale.enabled and (stale.threshold or 0) <= gap:
         longest = format_threshold(gap, Unit.SECONDS)
         path: tuple[str, ...] = ("drift", "schedule")

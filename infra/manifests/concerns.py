@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dashboards_src.build import dashboards as build_dashboards
 from infra.manifests import (
     dashboards,
     data_volume,
@@ -19,7 +20,9 @@ from infra.manifests import (
     pushgateway,
     scoring,
 )
+from infra.manifests.data_volume import StackUris
 from infra.manifests.helm import HelmRelease
+from infra.manifests.names import endpoints
 from rules_src.stack import Stack
 
 Manifest = dict[str, Any]
@@ -40,56 +43,94 @@ class Bundle:
 
 def monitoring(stack: Stack, credentials: Mapping[str, Any], grafana_password: Any) -> Bundle:
     """kube-prometheus-stack, after the Secrets its Alertmanager mounts and its Grafana logs in with."""
-    secrets = [monitoring_secrets.grafana_admin_secret(stack, grafana_password)]
+    s = stack.settings
+    namespace = s.monitoring.namespace
+    secrets = [monitoring_secrets.grafana_admin_secret(stack.name, namespace, grafana_password)]
     if stack.secret_keys:
-        secrets.insert(0, monitoring_secrets.credentials_secret(stack, credentials))
+        secrets.insert(
+            0, monitoring_secrets.credentials_secret(stack.name, namespace, stack.secret_keys, credentials)
+        )
     return Bundle(
-        namespaces=(namespaces.monitoring_namespace(stack),),
+        namespaces=(namespaces.monitoring_namespace(stack.name, s.monitoring),),
         prerequisites=tuple(secrets),
-        releases=(monitoring_values.kube_prometheus_stack(stack),),
+        releases=(
+            monitoring_values.kube_prometheus_stack(s.monitoring, s.platform, s.alerting, stack.secret_keys),
+        ),
     )
+
+
+def _uris(stack: Stack) -> StackUris:
+    s = stack.settings
+    return data_volume.stack_uris(s.model, s.serving, s.drift)
+
+
+def _policies(stack: Stack) -> network_policies.PolicySlice:
+    s = stack.settings
+    return network_policies.PolicySlice(stack.name, s.monitoring.namespace, s.serving.namespace)
 
 
 def scoring_service(stack: Stack) -> Bundle:
     """The KubeRay operator, then the RayService it runs, its PodMonitor and its network policy."""
-    claims = (data_volume.data_claim(stack),) if data_volume.needs_data_volume(stack) else ()
+    s = stack.settings
+    uris = _uris(stack)
+    claims = (
+        (data_volume.data_claim(stack.name, s.serving.namespace, s.platform.data_volume),)
+        if data_volume.needs_data_volume(uris)
+        else ()
+    )
+    service = scoring.ScoringSlice(stack.name, s.serving, s.model, s.platform, uris)
     return Bundle(
-        namespaces=(namespaces.scoring_namespace(stack), namespaces.kuberay_namespace(stack)),
+        namespaces=(
+            namespaces.scoring_namespace(stack.name, s.serving),
+            namespaces.kuberay_namespace(stack.name, s.platform),
+        ),
         prerequisites=claims,
-        releases=(kuberay_values.kuberay_operator(stack),),
+        releases=(kuberay_values.kuberay_operator(stack.name, s.platform, s.serving.namespace),),
         objects=(
-            scoring.ray_service(stack),
-            scoring.ray_pod_monitor(stack),
-            network_policies.scoring_policy(stack),
+            scoring.ray_service(service),
+            scoring.ray_pod_monitor(service),
+            network_policies.scoring_policy(_policies(stack), s.platform),
         ),
     )
 
 
 def pushgateway_bundle(stack: Stack) -> Bundle:
+    s = stack.settings
+    gateway = pushgateway.PushgatewaySlice(
+        stack.name, s.monitoring.namespace, s.platform.pushgateway, s.platform.images.pushgateway
+    )
     return Bundle(
         objects=(
-            pushgateway.pushgateway_claim(stack),
-            pushgateway.pushgateway_deployment(stack),
-            pushgateway.pushgateway_service(stack),
-            pushgateway.pushgateway_service_monitor(stack),
-            network_policies.pushgateway_policy(stack),
+            pushgateway.pushgateway_claim(gateway),
+            pushgateway.pushgateway_deployment(gateway),
+            pushgateway.pushgateway_service(gateway),
+            pushgateway.pushgateway_service_monitor(gateway),
+            network_policies.pushgateway_policy(_policies(stack)),
         )
     )
 
 
 def drift_jobs(stack: Stack) -> Bundle:
+    s = stack.settings
+    pushgateway_url = endpoints(s.monitoring, s.serving)["pushgateway"].url
+    job = drift_cronjob.DriftJobSlice(
+        stack.name, s.serving.namespace, pushgateway_url, s.drift, s.platform, _uris(stack)
+    )
     return Bundle(
         objects=(
-            drift_cronjob.drift_service_account(stack),
-            drift_cronjob.drift_settings(stack),
-            drift_cronjob.drift_cron_job(stack),
-            network_policies.drift_policy(stack),
+            drift_cronjob.drift_service_account(job),
+            drift_cronjob.drift_settings(job, s),
+            drift_cronjob.drift_cron_job(job),
+            network_policies.drift_policy(_policies(stack)),
         )
     )
 
 
 def dashboard_maps(stack: Stack) -> Bundle:
-    return Bundle(objects=tuple(dashboards.dashboard_config_maps(stack)))
+    namespace = stack.settings.monitoring.namespace
+    return Bundle(
+        objects=tuple(dashboards.dashboard_config_maps(stack.name, namespace, build_dashboards(stack)))
+    )
 
 
 def for_review(stack: Stack) -> dict[str, Bundle]:
@@ -98,7 +139,7 @@ def for_review(stack: Stack) -> dict[str, Bundle]:
     return {
         "monitoring": monitoring(
             stack,
-            monitoring_secrets.redacted_credentials(stack),
+            monitoring_secrets.redacted_credentials(stack.secret_keys),
             monitoring_secrets.REDACTED_GRAFANA_PASSWORD,
         ),
         "scoring": scoring_service(stack),

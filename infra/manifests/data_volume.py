@@ -7,15 +7,23 @@ it is under DATA_DIR on this volume. fsspec URIs (s3://…) and absolute paths a
 from __future__ import annotations
 
 import posixpath
-from typing import Any
+from typing import Any, NamedTuple
 
 from infra.labels import common_labels
 from infra.manifests.names import DATA_CLAIM
+from infra.settings.model import DataVolume, Drift, Model, Serving
 from infra.settings.types import is_relative_location
-from rules_src.stack import Stack
 
 DATA_DIR = "/var/lib/vigie"
 DATA_VOLUME = "data"
+
+
+class StackUris(NamedTuple):
+    """Every storage location of the stack; the volume exists when any of them is relative."""
+
+    model: str
+    prediction_log: str
+    drift_reports: str
 
 
 def in_cluster(uri: str) -> str:
@@ -23,18 +31,15 @@ def in_cluster(uri: str) -> str:
     return posixpath.normpath(posixpath.join(DATA_DIR, uri)) if is_relative_location(uri) else uri
 
 
-def stack_uris(stack: Stack) -> tuple[str, ...]:
-    """Every storage location of the stack: model artifact, prediction log, drift reports."""
-    s = stack.settings
-    return (s.model.artifact_uri, s.serving.prediction_log.uri, s.drift.reports_uri)
+def stack_uris(model: Model, serving: Serving, drift: Drift) -> StackUris:
+    return StackUris(model.artifact_uri, serving.prediction_log.uri, drift.reports_uri)
 
 
-def needs_data_volume(stack: Stack) -> bool:
-    return any(is_relative_location(uri) for uri in stack_uris(stack))
+def needs_data_volume(uris: StackUris) -> bool:
+    return any(is_relative_location(uri) for uri in uris)
 
 
-def data_claim(stack: Stack) -> dict[str, Any]:
-    volume = stack.settings.platform.data_volume
+def data_claim(stack_name: str, namespace: str, volume: DataVolume) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "accessModes": ["ReadWriteMany"],
         "resources": {"requests": {"storage": volume.size}},
@@ -44,20 +49,16 @@ def data_claim(stack: Stack) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "PersistentVolumeClaim",
-        "metadata": {
-            "name": DATA_CLAIM,
-            "namespace": stack.settings.serving.namespace,
-            "labels": common_labels(stack.name, "data"),
-        },
+        "metadata": {"name": DATA_CLAIM, "namespace": namespace, "labels": common_labels(stack_name, "data")},
         "spec": spec,
     }
 
 
-def data_volumes(stack: Stack) -> list[dict[str, Any]]:
-    if not needs_data_volume(stack):
+def data_volumes(uris: StackUris) -> list[dict[str, Any]]:
+    if not needs_data_volume(uris):
         return []
     return [{"name": DATA_VOLUME, "persistentVolumeClaim": {"claimName": DATA_CLAIM}}]
 
 
-def data_mounts(stack: Stack) -> list[dict[str, Any]]:
-    return [{"name": DATA_VOLUME, "mountPath": DATA_DIR}] if needs_data_volume(stack) else []
+def data_mounts(uris: StackUris) -> list[dict[str, Any]]:
+    return [{"name": DATA_VOLUME, "mountPath": DATA_DIR}] if needs_data_volume(uris) else []

@@ -4,18 +4,19 @@ API rights, the stack's settings mounted as the Pulumi.<stack>.yaml the command 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from infra.labels import common_labels
-from infra.manifests.data_volume import data_mounts, data_volumes, in_cluster
-from infra.manifests.names import DRIFT_JOB, DRIFT_SETTINGS, endpoints
+from infra.manifests.data_volume import StackUris, data_mounts, data_volumes, in_cluster
+from infra.manifests.names import DRIFT_JOB, DRIFT_SETTINGS
 from infra.manifests.pods import TMP_DIR, requirements, storage_credentials, tmp_mount, tmp_volume
 from infra.manifests.security import VIGIE_GROUP, VIGIE_USER, container_security, pod_security
 from infra.serialize import to_yaml
 from infra.settings.errors import NAMESPACE
 from infra.settings.loader import stack_file
-from rules_src.stack import Stack
+from infra.settings.model import Drift, Platform, StackSettings
 
 COMPONENT = "drift"
 SETTINGS_DIR = "/etc/vigie"
@@ -24,109 +25,121 @@ TIME_ZONE = "Etc/UTC"
 """The schedule is read in UTC, like the drift window and the reports' run ids."""
 
 
-def _metadata(stack: Stack, name: str) -> dict[str, Any]:
-    namespace = stack.settings.serving.namespace
-    return {"name": name, "namespace": namespace, "labels": common_labels(stack.name, COMPONENT)}
+@dataclass(frozen=True)
+class DriftJobSlice:
+    """What the drift job's objects read: its stack, the scoring namespace it runs in, where it pushes its
+    results, its schedule, its pods' platform settings and the storage it reads and writes."""
+
+    stack_name: str
+    namespace: str
+    pushgateway_url: str
+    drift: Drift
+    platform: Platform
+    uris: StackUris
 
 
-def stack_file_document(stack: Stack) -> dict[str, Any]:
+def _metadata(job: DriftJobSlice, name: str) -> dict[str, Any]:
+    return {"name": name, "namespace": job.namespace, "labels": common_labels(job.stack_name, COMPONENT)}
+
+
+def stack_file_document(settings: StackSettings) -> dict[str, Any]:
     """The stack's clear settings as a Pulumi.<stack>.yaml: what was set, nothing defaulted, no secret."""
-    settings = stack.settings.model_dump(mode="json", by_alias=True, exclude_unset=True)
-    return {"config": {f"{NAMESPACE}:{key}": value for key, value in settings.items()}}
+    values = settings.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return {"config": {f"{NAMESPACE}:{key}": value for key, value in values.items()}}
 
 
-def drift_service_account(stack: Stack) -> dict[str, Any]:
+def drift_service_account(job: DriftJobSlice) -> dict[str, Any]:
     """No Role is bound to it and no token is mounted: the job never talks to the Kubernetes API."""
     return {
         "apiVersion": "v1",
         "kind": "ServiceAccount",
-        "metadata": _metadata(stack, DRIFT_JOB),
+        "metadata": _metadata(job, DRIFT_JOB),
         "automountServiceAccountToken": False,
     }
 
 
-def drift_settings(stack: Stack) -> dict[str, Any]:
-    """The settings file `vigie --project-dir SETTINGS_DIR drift run` loads and validates."""
-    file_name = stack_file(Path(SETTINGS_DIR), stack.name).name
+def drift_settings(job: DriftJobSlice, settings: StackSettings) -> dict[str, Any]:
+    """The settings file `vigie --project-dir SETTINGS_DIR drift run` loads and validates; it holds every
+    section, hence the whole `settings`."""
+    file_name = stack_file(Path(SETTINGS_DIR), job.stack_name).name
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": _metadata(stack, DRIFT_SETTINGS),
-        "data": {file_name: to_yaml(stack_file_document(stack))},
+        "metadata": _metadata(job, DRIFT_SETTINGS),
+        "data": {file_name: to_yaml(stack_file_document(settings))},
     }
 
 
-def drift_command(stack: Stack) -> list[str]:
+def drift_command(job: DriftJobSlice) -> list[str]:
     """The drift engineer's CLI, with each storage URI as the pod sees it."""
-    s = stack.settings
     return [
-        "vigie", "--project-dir", SETTINGS_DIR, "drift", "run", "--stack", stack.name,
-        "--pushgateway", endpoints(stack)["pushgateway"].url,
-        "--log-uri", in_cluster(s.serving.prediction_log.uri),
-        "--model-uri", in_cluster(s.model.artifact_uri),
-        "--output-uri", in_cluster(s.drift.reports_uri),
+        "vigie", "--project-dir", SETTINGS_DIR, "drift", "run", "--stack", job.stack_name,
+        "--pushgateway", job.pushgateway_url,
+        "--log-uri", in_cluster(job.uris.prediction_log),
+        "--model-uri", in_cluster(job.uris.model),
+        "--output-uri", in_cluster(job.uris.drift_reports),
     ]  # fmt: skip
 
 
-def _container(stack: Stack) -> dict[str, Any]:
+def _container(job: DriftJobSlice) -> dict[str, Any]:
     container: dict[str, Any] = {
         "name": "drift",
-        "image": stack.settings.platform.images.vigie,
+        "image": job.platform.images.vigie,
         "imagePullPolicy": "IfNotPresent",
-        "command": drift_command(stack),
+        "command": drift_command(job),
         "env": [{"name": "HOME", "value": TMP_DIR}],
-        "resources": requirements(stack.settings.platform.drift_job.resources),
+        "resources": requirements(job.platform.drift_job.resources),
         "securityContext": container_security(),
         "volumeMounts": [
             {"name": SETTINGS_VOLUME, "mountPath": SETTINGS_DIR, "readOnly": True},
             tmp_mount(),
-            *data_mounts(stack),
+            *data_mounts(job.uris),
         ],
     }
-    credentials = storage_credentials(stack)
+    credentials = storage_credentials(job.platform)
     if credentials:
         container["envFrom"] = credentials
     return container
 
 
-def _pod(stack: Stack) -> dict[str, Any]:
+def _pod(job: DriftJobSlice) -> dict[str, Any]:
     """A batch pod: bounded by activeDeadlineSeconds rather than probed; it serves nothing to be ready for."""
     return {
-        "metadata": {"labels": common_labels(stack.name, COMPONENT)},
+        "metadata": {"labels": common_labels(job.stack_name, COMPONENT)},
         "spec": {
             "serviceAccountName": DRIFT_JOB,
             "automountServiceAccountToken": False,
             "restartPolicy": "Never",
             "securityContext": pod_security(VIGIE_USER, VIGIE_GROUP),
-            "containers": [_container(stack)],
+            "containers": [_container(job)],
             "volumes": [
                 {"name": SETTINGS_VOLUME, "configMap": {"name": DRIFT_SETTINGS}},
                 tmp_volume(),
-                *data_volumes(stack),
+                *data_volumes(job.uris),
             ],
         },
     }
 
 
-def drift_cron_job(stack: Stack) -> dict[str, Any]:
+def drift_cron_job(job: DriftJobSlice) -> dict[str, Any]:
     """One run at a time (Forbid): a slow run is never overlapped by the next one on the same window."""
-    job = stack.settings.platform.drift_job
+    pods = job.platform.drift_job
     return {
         "apiVersion": "batch/v1",
         "kind": "CronJob",
-        "metadata": _metadata(stack, DRIFT_JOB),
+        "metadata": _metadata(job, DRIFT_JOB),
         "spec": {
-            "schedule": stack.settings.drift.schedule,
+            "schedule": job.drift.schedule,
             "timeZone": TIME_ZONE,
             "concurrencyPolicy": "Forbid",
-            "successfulJobsHistoryLimit": job.history_limit,
-            "failedJobsHistoryLimit": job.history_limit,
+            "successfulJobsHistoryLimit": pods.history_limit,
+            "failedJobsHistoryLimit": pods.history_limit,
             "jobTemplate": {
-                "metadata": {"labels": common_labels(stack.name, COMPONENT)},
+                "metadata": {"labels": common_labels(job.stack_name, COMPONENT)},
                 "spec": {
-                    "backoffLimit": job.backoff_limit,
-                    "activeDeadlineSeconds": int(job.active_deadline.seconds),
-                    "template": _pod(stack),
+                    "backoffLimit": pods.backoff_limit,
+                    "activeDeadlineSeconds": int(pods.active_deadline.seconds),
+                    "template": _pod(job),
                 },
             },
         },

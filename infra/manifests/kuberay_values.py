@@ -6,18 +6,18 @@ from infra.labels import PART_OF, PART_OF_LABEL, STACK_LABEL
 from infra.manifests.helm import HelmRelease
 from infra.manifests.names import KUBERAY_RELEASE
 from infra.manifests.pods import requirements
-from rules_src.stack import Stack
+from infra.settings.model import Platform
 
 OPERATOR_POD_LABELS = {PART_OF_LABEL: PART_OF}
 """Added to the operator's pods (chart value `labels`) so the scoring network policy can let it in."""
 
 
-def kuberay_operator(stack: Stack) -> HelmRelease:
-    platform = stack.settings.platform
+def kuberay_operator(stack_name: str, platform: Platform, scoring_namespace: str) -> HelmRelease:
+    """The operator runs in platform.kuberayNamespace and manages RayServices in `scoring_namespace` only."""
     values = {
-        "labels": {**OPERATOR_POD_LABELS, STACK_LABEL: stack.name},
+        "labels": {**OPERATOR_POD_LABELS, STACK_LABEL: stack_name},
         "singleNamespaceInstall": True,
-        "watchNamespace": [stack.settings.serving.namespace],
+        "watchNamespace": [scoring_namespace],
         "resources": requirements(platform.kuberay_operator),
         "podSecurityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
     }

@@ -7,6 +7,7 @@ sidecar loads the dashboard ConfigMaps into their folder, and its admin password
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from infra.manifests.helm import HelmRelease
@@ -20,8 +21,8 @@ from infra.manifests.selectors import (
     prometheus_selector,
     vigie_namespaces,
 )
+from infra.settings.model import Alerting, Compute, Monitoring, Platform, PrometheusPlatform
 from rules_src.alertmanager import CREDENTIALS_SECRET, alertmanager_config
-from rules_src.stack import Stack
 
 ADMIN_USER_KEY = "admin-user"
 ADMIN_PASSWORD_KEY = "admin-password"
@@ -30,18 +31,23 @@ CHART_ALERTS_REPLACED = ("Watchdog", "InfoInhibitor")
 no InfoInhibitor route, so both would otherwise page the default receivers forever."""
 
 
-def kube_prometheus_stack(stack: Stack) -> HelmRelease:
-    platform = stack.settings.platform
+def kube_prometheus_stack(
+    monitoring: Monitoring, platform: Platform, alerting: Alerting, secret_keys: Sequence[str]
+) -> HelmRelease:
+    """`secret_keys` are those the receivers of `alerting` name: Alertmanager mounts their Secret if any."""
     values = {
         "fullnameOverride": MONITORING_RELEASE,
         "defaultRules": {"disabled": dict.fromkeys(CHART_ALERTS_REPLACED, True)},
-        "alertmanager": _alertmanager(stack),
-        "grafana": _grafana(stack),
-        "prometheus": {"service": {"port": PROMETHEUS_PORT}, "prometheusSpec": _prometheus_spec(stack)},
+        "alertmanager": _alertmanager(alerting, platform.alertmanager, secret_keys),
+        "grafana": _grafana(monitoring.namespace, platform.grafana),
+        "prometheus": {
+            "service": {"port": PROMETHEUS_PORT},
+            "prometheusSpec": _prometheus_spec(monitoring, platform.prometheus),
+        },
     }
     return HelmRelease(
         MONITORING_RELEASE,
-        stack.settings.monitoring.namespace,
+        monitoring.namespace,
         "kube-prometheus-stack",
         platform.chart_versions.kube_prometheus_stack,
         str(platform.chart_repositories.kube_prometheus_stack),
@@ -49,31 +55,32 @@ def kube_prometheus_stack(stack: Stack) -> HelmRelease:
     )
 
 
-def _alertmanager(stack: Stack) -> dict[str, Any]:
-    spec: dict[str, Any] = {"resources": requirements(stack.settings.platform.alertmanager)}
-    if stack.secret_keys:
+def _alertmanager(alerting: Alerting, compute: Compute, secret_keys: Sequence[str]) -> dict[str, Any]:
+    spec: dict[str, Any] = {"resources": requirements(compute)}
+    if secret_keys:
         spec["secrets"] = [CREDENTIALS_SECRET]
     return {
-        "config": alertmanager_config(stack.settings.alerting),
+        "config": alertmanager_config(alerting),
         "service": {"port": ALERTMANAGER_PORT},
         "alertmanagerSpec": spec,
     }
 
 
-def _grafana(stack: Stack) -> dict[str, Any]:
+def _grafana(namespace: str, compute: Compute) -> dict[str, Any]:
+    """Its sidecar searches `namespace`, where the dashboard ConfigMaps are."""
     return {
         "admin": {
             "existingSecret": GRAFANA_ADMIN_SECRET,
             "userKey": ADMIN_USER_KEY,
             "passwordKey": ADMIN_PASSWORD_KEY,
         },
-        "resources": requirements(stack.settings.platform.grafana),
+        "resources": requirements(compute),
         "sidecar": {
             "dashboards": {
                 "enabled": True,
                 "label": DASHBOARD_LABEL,
                 "labelValue": DASHBOARD_LABEL_VALUE,
-                "searchNamespace": stack.settings.monitoring.namespace,
+                "searchNamespace": namespace,
                 "folderAnnotation": FOLDER_ANNOTATION,
                 "provider": {"foldersFromFilesStructure": True},
             }
@@ -81,15 +88,14 @@ def _grafana(stack: Stack) -> dict[str, Any]:
     }
 
 
-def _prometheus_spec(stack: Stack) -> dict[str, Any]:
-    monitoring, platform = stack.settings.monitoring, stack.settings.platform
+def _prometheus_spec(monitoring: Monitoring, prometheus: PrometheusPlatform) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "scrapeInterval": str(monitoring.scrape_interval),
         "evaluationInterval": str(monitoring.evaluation_interval),
         "retention": str(monitoring.retention),
         "podMetadata": {"labels": dict(PROMETHEUS_POD_LABELS)},
-        "resources": requirements(platform.prometheus.resources),
-        "storageSpec": {"volumeClaimTemplate": {"spec": _tsdb_claim(stack)}},
+        "resources": requirements(prometheus.resources),
+        "storageSpec": {"volumeClaimTemplate": {"spec": _tsdb_claim(prometheus)}},
     }
     for kind in ("rule", "serviceMonitor", "podMonitor"):
         spec[f"{kind}SelectorNilUsesHelmValues"] = False
@@ -98,8 +104,7 @@ def _prometheus_spec(stack: Stack) -> dict[str, Any]:
     return spec
 
 
-def _tsdb_claim(stack: Stack) -> dict[str, Any]:
-    prometheus = stack.settings.platform.prometheus
+def _tsdb_claim(prometheus: PrometheusPlatform) -> dict[str, Any]:
     claim: dict[str, Any] = {
         "accessModes": ["ReadWriteOnce"],
         "resources": {"requests": {"storage": prometheus.storage_size}},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rules_src.stack import Stack
+from infra.settings.model import Monitoring, Serving
 
 MONITORING_RELEASE = "vigie"
 """The kube-prometheus-stack release; also its fullnameOverride, so the chart names things vigie-…."""
@@ -55,13 +55,12 @@ class Endpoint:
         return {"namespace": self.namespace, "service": self.service, "port": self.port, "url": self.url}
 
 
-def endpoints(stack: Stack) -> dict[str, Endpoint]:
+def endpoints(monitoring: Monitoring, serving: Serving) -> dict[str, Endpoint]:
     """The services a user reaches with `kubectl port-forward` or an ingress, by role."""
-    monitoring, scoring = stack.settings.monitoring.namespace, stack.settings.serving.namespace
     return {
-        "grafana": Endpoint(monitoring, GRAFANA_SERVICE, GRAFANA_PORT),
-        "alertmanager": Endpoint(monitoring, ALERTMANAGER_SERVICE, ALERTMANAGER_PORT),
-        "prometheus": Endpoint(monitoring, PROMETHEUS_SERVICE, PROMETHEUS_PORT),
-        "pushgateway": Endpoint(monitoring, PUSHGATEWAY, PUSHGATEWAY_PORT),
-        "scoring": Endpoint(scoring, SERVE_SERVICE, SERVE_PORT),
+        "grafana": Endpoint(monitoring.namespace, GRAFANA_SERVICE, GRAFANA_PORT),
+        "alertmanager": Endpoint(monitoring.namespace, ALERTMANAGER_SERVICE, ALERTMANAGER_PORT),
+        "prometheus": Endpoint(monitoring.namespace, PROMETHEUS_SERVICE, PROMETHEUS_PORT),
+        "pushgateway": Endpoint(monitoring.namespace, PUSHGATEWAY, PUSHGATEWAY_PORT),
+        "scoring": Endpoint(serving.namespace, SERVE_SERVICE, SERVE_PORT),
     }

@@ -4,13 +4,23 @@ job and Prometheus; the drift job from nobody."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from infra.labels import common_labels
 from infra.manifests.kuberay_values import OPERATOR_POD_LABELS
 from infra.manifests.names import PUSHGATEWAY_PORT, RAY_DASHBOARD_PORT, RAY_METRICS_PORT, SERVE_PORT
 from infra.manifests.selectors import NAMESPACE_NAME_LABEL, PROMETHEUS_POD_LABELS, pod_selector
-from rules_src.stack import Stack
+from infra.settings.model import Platform
+
+
+@dataclass(frozen=True)
+class PolicySlice:
+    """What every policy reads: its stack, and the two namespaces policies live in and let peers in from."""
+
+    stack_name: str
+    monitoring_namespace: str
+    scoring_namespace: str
 
 
 def _peer(namespace: str, labels: dict[str, str]) -> dict[str, Any]:
@@ -25,14 +35,14 @@ def _tcp(*ports: int) -> list[dict[str, Any]]:
     return [{"protocol": "TCP", "port": port} for port in ports]
 
 
-def _policy(stack: Stack, namespace: str, component: str, ingress: list[dict[str, Any]]) -> dict[str, Any]:
+def _policy(stack_name: str, namespace: str, component: str, ingress: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
         "metadata": {
             "name": f"vigie-{component}",
             "namespace": namespace,
-            "labels": common_labels(stack.name, component),
+            "labels": common_labels(stack_name, component),
         },
         "spec": {
             "podSelector": {"matchLabels": pod_selector(component)},
@@ -42,28 +52,28 @@ def _policy(stack: Stack, namespace: str, component: str, ingress: list[dict[str
     }
 
 
-def prometheus_peer(stack: Stack) -> dict[str, Any]:
-    return _peer(stack.settings.monitoring.namespace, PROMETHEUS_POD_LABELS)
+def prometheus_peer(monitoring_namespace: str) -> dict[str, Any]:
+    return _peer(monitoring_namespace, PROMETHEUS_POD_LABELS)
 
 
-def scoring_policy(stack: Stack) -> dict[str, Any]:
-    platform = stack.settings.platform
+def scoring_policy(where: PolicySlice, platform: Platform) -> dict[str, Any]:
+    """`platform` names the scoring service's other peers: its ingress controller and the KubeRay operator."""
     ingress = platform.scoring.ingress
     rules = [
         {"from": [{"podSelector": {"matchLabels": pod_selector("scoring")}}]},
         {"from": [_peer(ingress.namespace, ingress.pod_labels)], "ports": _tcp(SERVE_PORT)},
-        {"from": [prometheus_peer(stack)], "ports": _tcp(RAY_METRICS_PORT)},
+        {"from": [prometheus_peer(where.monitoring_namespace)], "ports": _tcp(RAY_METRICS_PORT)},
         {"from": [_peer(platform.kuberay_namespace, OPERATOR_POD_LABELS)], "ports": _tcp(RAY_DASHBOARD_PORT)},
     ]
-    return _policy(stack, stack.settings.serving.namespace, "scoring", rules)
+    return _policy(where.stack_name, where.scoring_namespace, "scoring", rules)
 
 
-def pushgateway_policy(stack: Stack) -> dict[str, Any]:
-    drift = _peer(stack.settings.serving.namespace, pod_selector("drift"))
-    rules = [{"from": [drift, prometheus_peer(stack)], "ports": _tcp(PUSHGATEWAY_PORT)}]
-    return _policy(stack, stack.settings.monitoring.namespace, "pushgateway", rules)
+def pushgateway_policy(where: PolicySlice) -> dict[str, Any]:
+    drift = _peer(where.scoring_namespace, pod_selector("drift"))
+    rules = [{"from": [drift, prometheus_peer(where.monitoring_namespace)], "ports": _tcp(PUSHGATEWAY_PORT)}]
+    return _policy(where.stack_name, where.monitoring_namespace, "pushgateway", rules)
 
 
-def drift_policy(stack: Stack) -> dict[str, Any]:
+def drift_policy(where: PolicySlice) -> dict[str, Any]:
     """No ingress rule: nothing may connect to a drift pod."""
-    return _policy(stack, stack.settings.serving.namespace, "drift", [])
+    return _policy(where.stack_name, where.scoring_namespace, "drift", [])

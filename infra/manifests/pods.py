@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra.settings.model import Compute
-from rules_src.stack import Stack
+from infra.settings.model import Compute, Platform
 
 TMP_VOLUME = "tmp"
 TMP_DIR = "/tmp"
@@ -36,7 +35,7 @@ def tmp_mount() -> dict[str, Any]:
     return {"name": TMP_VOLUME, "mountPath": TMP_DIR}
 
 
-def storage_credentials(stack: Stack) -> list[dict[str, Any]]:
+def storage_credentials(platform: Platform) -> list[dict[str, Any]]:
     """envFrom of the existing Secret named by vigie:platform.storageCredentialsSecret, if any."""
-    secret = stack.settings.platform.storage_credentials_secret
+    secret = platform.storage_credentials_secret
     return [{"secretRef": {"name": secret}}] if secret else []

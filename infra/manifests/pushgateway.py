@@ -6,6 +6,7 @@ those labels instead of the scrape's own job and instance, which the drift rules
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from infra.labels import common_labels
@@ -13,7 +14,7 @@ from infra.manifests.names import PUSHGATEWAY, PUSHGATEWAY_PORT
 from infra.manifests.pods import http_probe, requirements
 from infra.manifests.security import NOBODY, container_security, pod_security
 from infra.manifests.selectors import monitored_labels, pod_selector
-from rules_src.stack import Stack
+from infra.settings.model import PushgatewayPlatform
 
 COMPONENT = "pushgateway"
 PORT_NAME = "http"
@@ -21,12 +22,22 @@ DATA_DIR = "/data"
 PERSISTENCE_FILE = f"{DATA_DIR}/metrics"
 
 
-def _metadata(stack: Stack, labels: dict[str, str]) -> dict[str, Any]:
-    return {"name": PUSHGATEWAY, "namespace": stack.settings.monitoring.namespace, "labels": labels}
+@dataclass(frozen=True)
+class PushgatewaySlice:
+    """What the Pushgateway's objects read: its stack, the monitoring namespace it runs in, its sizes, its image."""
+
+    stack_name: str
+    namespace: str
+    settings: PushgatewayPlatform
+    image: str
 
 
-def pushgateway_claim(stack: Stack) -> dict[str, Any]:
-    settings = stack.settings.platform.pushgateway
+def _metadata(gateway: PushgatewaySlice, labels: dict[str, str]) -> dict[str, Any]:
+    return {"name": PUSHGATEWAY, "namespace": gateway.namespace, "labels": labels}
+
+
+def pushgateway_claim(gateway: PushgatewaySlice) -> dict[str, Any]:
+    settings = gateway.settings
     spec: dict[str, Any] = {
         "accessModes": ["ReadWriteOnce"],
         "resources": {"requests": {"storage": settings.storage_size}},
@@ -36,15 +47,15 @@ def pushgateway_claim(stack: Stack) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "PersistentVolumeClaim",
-        "metadata": _metadata(stack, common_labels(stack.name, COMPONENT)),
+        "metadata": _metadata(gateway, common_labels(gateway.stack_name, COMPONENT)),
         "spec": spec,
     }
 
 
-def _container(stack: Stack) -> dict[str, Any]:
+def _container(gateway: PushgatewaySlice) -> dict[str, Any]:
     return {
         "name": "pushgateway",
-        "image": stack.settings.platform.images.pushgateway,
+        "image": gateway.image,
         "imagePullPolicy": "IfNotPresent",
         "args": [
             f"--web.listen-address=:{PUSHGATEWAY_PORT}",
@@ -54,28 +65,28 @@ def _container(stack: Stack) -> dict[str, Any]:
         "ports": [{"name": PORT_NAME, "containerPort": PUSHGATEWAY_PORT, "protocol": "TCP"}],
         "livenessProbe": http_probe("/-/healthy", PUSHGATEWAY_PORT, 10, 3),
         "readinessProbe": http_probe("/-/ready", PUSHGATEWAY_PORT, 5, 3),
-        "resources": requirements(stack.settings.platform.pushgateway.resources),
+        "resources": requirements(gateway.settings.resources),
         "securityContext": container_security(),
         "volumeMounts": [{"name": "data", "mountPath": DATA_DIR}],
     }
 
 
-def pushgateway_deployment(stack: Stack) -> dict[str, Any]:
+def pushgateway_deployment(gateway: PushgatewaySlice) -> dict[str, Any]:
     """One replica, recreated rather than rolled: two would split the pushes and share one volume."""
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": _metadata(stack, common_labels(stack.name, COMPONENT)),
+        "metadata": _metadata(gateway, common_labels(gateway.stack_name, COMPONENT)),
         "spec": {
             "replicas": 1,
             "strategy": {"type": "Recreate"},
             "selector": {"matchLabels": pod_selector(COMPONENT)},
             "template": {
-                "metadata": {"labels": common_labels(stack.name, COMPONENT)},
+                "metadata": {"labels": common_labels(gateway.stack_name, COMPONENT)},
                 "spec": {
                     "automountServiceAccountToken": False,
                     "securityContext": pod_security(NOBODY, NOBODY),
-                    "containers": [_container(stack)],
+                    "containers": [_container(gateway)],
                     "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": PUSHGATEWAY}}],
                 },
             },
@@ -83,11 +94,11 @@ def pushgateway_deployment(stack: Stack) -> dict[str, Any]:
     }
 
 
-def pushgateway_service(stack: Stack) -> dict[str, Any]:
+def pushgateway_service(gateway: PushgatewaySlice) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": _metadata(stack, common_labels(stack.name, COMPONENT)),
+        "metadata": _metadata(gateway, common_labels(gateway.stack_name, COMPONENT)),
         "spec": {
             "type": "ClusterIP",
             "selector": pod_selector(COMPONENT),
@@ -98,14 +109,14 @@ def pushgateway_service(stack: Stack) -> dict[str, Any]:
     }
 
 
-def pushgateway_service_monitor(stack: Stack) -> dict[str, Any]:
+def pushgateway_service_monitor(gateway: PushgatewaySlice) -> dict[str, Any]:
     return {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "ServiceMonitor",
-        "metadata": _metadata(stack, monitored_labels(stack.name, COMPONENT)),
+        "metadata": _metadata(gateway, monitored_labels(gateway.stack_name, COMPONENT)),
         "spec": {
             "selector": {"matchLabels": pod_selector(COMPONENT)},
-            "namespaceSelector": {"matchNames": [stack.settings.monitoring.namespace]},
+            "namespaceSelector": {"matchNames": [gateway.namespace]},
             "endpoints": [{"port": PORT_NAME, "path": "/metrics", "honorLabels": True}],
         },
     }

@@ -7,11 +7,12 @@ pods to fit them, one replica per worker pod (the head takes none).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from infra.labels import common_labels
-from infra.manifests.data_volume import DATA_DIR, data_mounts, data_volumes
+from infra.manifests.data_volume import DATA_DIR, StackUris, data_mounts, data_volumes
 from infra.manifests.names import (
     RAY_CLIENT_PORT,
     RAY_DASHBOARD_AGENT_PORT,
@@ -25,8 +26,7 @@ from infra.manifests.pods import TMP_DIR, http_probe, requirements, storage_cred
 from infra.manifests.security import VIGIE_GROUP, VIGIE_USER, container_security, pod_security
 from infra.manifests.selectors import monitored_labels, pod_selector
 from infra.serialize import to_yaml
-from infra.settings.model import Compute
-from rules_src.stack import Stack
+from infra.settings.model import Compute, Model, Platform, ScoringPlatform, Serving
 from serving.serve_config import Placement, serve_config
 
 COMPONENT = "scoring"
@@ -37,49 +37,63 @@ SHUTDOWN_MARGIN_SECONDS = 30
 """Time a stopping pod has beyond the replica's own graceful shutdown, for Ray to stop its processes."""
 
 
-def serve_document(stack: Stack) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ScoringSlice:
+    """What the scoring objects read. `uris` are all the stack's storage locations, the drift reports' too:
+    the pods mount the shared data volume when any of them is relative."""
+
+    stack_name: str
+    serving: Serving
+    model: Model
+    platform: Platform
+    uris: StackUris
+
+
+def serve_document(serving: Serving, model: Model) -> dict[str, Any]:
     """The Serve config the RayService deploys: relative URIs under the data volume, HTTP on every pod."""
     placement = Placement(host="0.0.0.0", port=SERVE_PORT, base_dir=Path(DATA_DIR))
-    return serve_config(stack.settings.serving, stack.settings.model, placement)
+    return serve_config(serving, model, placement)
 
 
 def _port(name: str, number: int) -> dict[str, Any]:
     return {"name": name, "containerPort": number, "protocol": "TCP"}
 
 
-def _container(stack: Stack, name: str, compute: Compute, ports: list[dict[str, Any]]) -> dict[str, Any]:
+def _container(
+    scoring: ScoringSlice, name: str, compute: Compute, ports: list[dict[str, Any]]
+) -> dict[str, Any]:
     container: dict[str, Any] = {
         "name": name,
-        "image": stack.settings.platform.images.vigie,
+        "image": scoring.platform.images.vigie,
         "imagePullPolicy": "IfNotPresent",
         "ports": ports,
         "env": [{"name": "HOME", "value": TMP_DIR}],
         "resources": requirements(compute),
         "securityContext": container_security(),
-        "volumeMounts": [tmp_mount(), *data_mounts(stack)],
+        "volumeMounts": [tmp_mount(), *data_mounts(scoring.uris)],
     }
-    credentials = storage_credentials(stack)
+    credentials = storage_credentials(scoring.platform)
     if credentials:
         container["envFrom"] = credentials
     return container
 
 
-def _pod(stack: Stack, container: dict[str, Any], service_account_token: bool) -> dict[str, Any]:
+def _pod(scoring: ScoringSlice, container: dict[str, Any], service_account_token: bool) -> dict[str, Any]:
     """The head keeps its service-account token: the autoscaler sidecar scales the cluster through the API."""
-    grace = stack.settings.serving.graceful_shutdown_timeout.seconds + SHUTDOWN_MARGIN_SECONDS
+    grace = scoring.serving.graceful_shutdown_timeout.seconds + SHUTDOWN_MARGIN_SECONDS
     return {
-        "metadata": {"labels": common_labels(stack.name, COMPONENT)},
+        "metadata": {"labels": common_labels(scoring.stack_name, COMPONENT)},
         "spec": {
             "automountServiceAccountToken": service_account_token,
             "securityContext": pod_security(VIGIE_USER, VIGIE_GROUP),
             "terminationGracePeriodSeconds": int(grace),
             "containers": [container],
-            "volumes": [tmp_volume(), *data_volumes(stack)],
+            "volumes": [tmp_volume(), *data_volumes(scoring.uris)],
         },
     }
 
 
-def _head(stack: Stack) -> dict[str, Any]:
+def _head(scoring: ScoringSlice) -> dict[str, Any]:
     ports = [
         _port("gcs-server", RAY_GCS_PORT),
         _port("dashboard", RAY_DASHBOARD_PORT),
@@ -88,81 +102,80 @@ def _head(stack: Stack) -> dict[str, Any]:
         _port(METRICS_PORT_NAME, RAY_METRICS_PORT),
         _port("dashboard-agent", RAY_DASHBOARD_AGENT_PORT),
     ]
-    container = _container(stack, "ray-head", stack.settings.platform.scoring.head, ports)
+    container = _container(scoring, "ray-head", scoring.platform.scoring.head, ports)
     container["livenessProbe"] = http_probe("/api/gcs_healthz", RAY_DASHBOARD_PORT, 5, 120, delay=30)
     container["readinessProbe"] = http_probe("/api/local_raylet_healthz", RAY_DASHBOARD_AGENT_PORT, 5, 10)
     return {
         "rayStartParams": {"num-cpus": "0", "dashboard-host": "0.0.0.0"},
-        "template": _pod(stack, container, service_account_token=True),
+        "template": _pod(scoring, container, service_account_token=True),
     }
 
 
-def _workers(stack: Stack) -> dict[str, Any]:
+def _workers(scoring: ScoringSlice) -> dict[str, Any]:
     ports = [
         _port(SERVE_PORT_NAME, SERVE_PORT),
         _port(METRICS_PORT_NAME, RAY_METRICS_PORT),
         _port("dashboard-agent", RAY_DASHBOARD_AGENT_PORT),
     ]
-    container = _container(stack, "ray-worker", stack.settings.platform.scoring.worker, ports)
+    container = _container(scoring, "ray-worker", scoring.platform.scoring.worker, ports)
     container["livenessProbe"] = http_probe(
         "/api/local_raylet_healthz", RAY_DASHBOARD_AGENT_PORT, 5, 120, delay=30
     )
     container["readinessProbe"] = http_probe("/-/healthz", SERVE_PORT, 5, 10)
-    scaling = stack.settings.serving.autoscaling
+    scaling = scoring.serving.autoscaling
     return {
         "groupName": WORKER_GROUP,
         "replicas": scaling.min_replicas,
         "minReplicas": scaling.min_replicas,
         "maxReplicas": scaling.max_replicas,
         "rayStartParams": {},
-        "template": _pod(stack, container, service_account_token=False),
+        "template": _pod(scoring, container, service_account_token=False),
     }
 
 
-def _autoscaler(stack: Stack) -> dict[str, Any]:
-    scoring = stack.settings.platform.scoring
+def _autoscaler(pods: ScoringPlatform) -> dict[str, Any]:
     return {
         "upscalingMode": "Default",
-        "idleTimeoutSeconds": int(scoring.idle_timeout.seconds),
-        "resources": requirements(scoring.autoscaler),
+        "idleTimeoutSeconds": int(pods.idle_timeout.seconds),
+        "resources": requirements(pods.autoscaler),
         "securityContext": container_security(),
     }
 
 
-def ray_service(stack: Stack) -> dict[str, Any]:
+def ray_service(scoring: ScoringSlice) -> dict[str, Any]:
     """The RayService: Serve config from serving.serve_config, the cluster sized by vigie:platform.scoring."""
     return {
         "apiVersion": "ray.io/v1",
         "kind": "RayService",
         "metadata": {
             "name": RAY_SERVICE,
-            "namespace": stack.settings.serving.namespace,
-            "labels": common_labels(stack.name, COMPONENT),
+            "namespace": scoring.serving.namespace,
+            "labels": common_labels(scoring.stack_name, COMPONENT),
         },
         "spec": {
-            "serveConfigV2": to_yaml(serve_document(stack)),
+            "serveConfigV2": to_yaml(serve_document(scoring.serving, scoring.model)),
             "excludeHeadPodFromServeSvc": True,
             "rayClusterConfig": {
-                "rayVersion": stack.settings.platform.ray_version,
+                "rayVersion": scoring.platform.ray_version,
                 "enableInTreeAutoscaling": True,
-                "autoscalerOptions": _autoscaler(stack),
-                "headGroupSpec": _head(stack),
-                "workerGroupSpecs": [_workers(stack)],
+                "autoscalerOptions": _autoscaler(scoring.platform.scoring),
+                "headGroupSpec": _head(scoring),
+                "workerGroupSpecs": [_workers(scoring)],
             },
         },
     }
 
 
-def ray_pod_monitor(stack: Stack) -> dict[str, Any]:
+def ray_pod_monitor(scoring: ScoringSlice) -> dict[str, Any]:
     """Ray's metrics (Serve's, the node's and the scoring app's) on every pod of the cluster."""
-    namespace = stack.settings.serving.namespace
+    namespace = scoring.serving.namespace
     return {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "PodMonitor",
         "metadata": {
             "name": RAY_SERVICE,
             "namespace": namespace,
-            "labels": monitored_labels(stack.name, COMPONENT),
+            "labels": monitored_labels(scoring.stack_name, COMPONENT),
         },
         "spec": {
             "selector": {"matchLabels": pod_selector(COMPONENT)},

@@ -47,7 +47,7 @@ def recorded_series(stack_name: str) -> set[str]:
     """The record names of the stack's generated rule groups."""
     return {
         rule["record"]
-        for group in rule_groups(stack(stack_name))
+        for group in rule_groups(stack(stack_name).alerts)
         for rule in group["rules"]
         if "record" in rule
     }

@@ -225,7 +225,7 @@ def test_every_rule_and_panel_query_returns_data(local: Local) -> None:
         ], recording.name
     fired = {r["metric"]["alertname"] for r in local.prometheus(
         "/api/v1/query", query=f'max_over_time(ALERTS{{alertstate="firing"}}[{window}])')["result"]}  # fmt: skip
-    assert {a.name for a in local.stack.enabled_alerts} - fired == set(NOT_CAUSED) - fired
+    assert {a.name for a in local.stack.alerts.enabled} - fired == set(NOT_CAUSED) - fired
     silent = []
     for board in dashboards(local.stack).values():
         for panel, target in targets(board):

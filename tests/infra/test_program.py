@@ -106,7 +106,7 @@ def test_stack_outputs_name_the_namespaces_and_endpoints(deployment: Deployment)
         "scoring": s.serving.namespace,
         "kuberay": s.platform.kuberay_namespace,
     }
-    for role, endpoint in endpoints(stack).items():
+    for role, endpoint in endpoints(s.monitoring, s.serving).items():
         assert outputs[role] == endpoint.as_output()
     assert outputs["grafana"]["service"] == "vigie-grafana" and outputs["scoring"]["port"] == 8000
     assert outputs["grafanaUrl"] == str(s.monitoring.grafana_url)
@@ -140,8 +140,9 @@ def test_entry_point_exports_the_stack_outputs() -> None:
     with stack_config("staging"):
         run()
     exported = root.outputs  # type: ignore[attr-defined]
+    staging = load_stack(PROJECT_DIR, "staging").settings
     assert sorted(exported) == sorted(
-        ["namespaces", *endpoints(load_stack(PROJECT_DIR, "staging")), "grafanaUrl", "grafanaAdminUser",
+        ["namespaces", *endpoints(staging.monitoring, staging.serving), "grafanaUrl", "grafanaAdminUser",
          "grafanaAdminPassword"]
     )  # fmt: skip
 

@@ -113,4 +113,5 @@ def test_ray_service_deploys_the_serve_config_of_the_local_run(deployment: Deplo
     (ray_service,) = deployment.manifests("RayService")
     document = yaml.safe_load(ray_service["spec"]["serveConfigV2"])
     ServeDeploySchema.model_validate(document)
-    assert document == serve_document(load_stack(PROJECT_DIR, deployment.stack))
+    settings = load_stack(PROJECT_DIR, deployment.stack).settings
+    assert document == serve_document(settings.serving, settings.model)

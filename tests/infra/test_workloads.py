@@ -140,7 +140,10 @@ def test_drift_cron_job_runs_the_drift_cli_one_run_at_a_time(deployment: Deploym
     assert command[0] == "vigie"
     args = parser().parse_args(command[1:])
     assert (args.command, args.drift_command, args.stack) == ("drift", "run", stack.name)
-    assert (args.project_dir, args.pushgateway) == (Path(SETTINGS_DIR), endpoints(stack)["pushgateway"].url)
+    assert (args.project_dir, args.pushgateway) == (
+        Path(SETTINGS_DIR),
+        endpoints(s.monitoring, s.serving)["pushgateway"].url,
+    )
     assert job["template"]["spec"]["serviceAccountName"] == "vigie-drift"
 
 
@@ -164,8 +167,9 @@ def test_drift_settings_file_loads_as_the_deployed_stack(deployment: Deployment,
 def test_scoring_and_drift_pods_see_the_same_storage(deployment: Deployment) -> None:
     """Relative URIs live on the shared data volume, at the same paths for the Serve app and the drift job."""
     stack = load_stack(PROJECT_DIR, deployment.stack)
-    model, log, reports = (in_cluster(uri) for uri in stack_uris(stack))
-    args = serve_document(stack)["applications"][0]["args"]
+    s = stack.settings
+    model, log, reports = (in_cluster(uri) for uri in stack_uris(s.model, s.serving, s.drift))
+    args = serve_document(s.serving, s.model)["applications"][0]["args"]
     assert (args["artifact_uri"], args["prediction_log_uri"]) == (model, log)
     (cron_job,) = deployment.manifests("CronJob")
     command = cron_job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["command"]

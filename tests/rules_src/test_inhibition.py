@@ -54,8 +54,8 @@ def alertmanager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
 
 
 def _alert(stack: Stack, name: str) -> dict[str, Any]:
-    labels = {"alertname": name, **stack.alert(name).labels(), **stack.scope.scoring_labels}
-    return {"labels": labels, "annotations": {"summary": stack.alert(name).summary()}}
+    labels = {"alertname": name, **stack.alerts.named(name).labels(), **stack.alerts.scope.scoring_labels}
+    return {"labels": labels, "annotations": {"summary": stack.alerts.named(name).summary()}}
 
 
 def _api(url: str, path: str, body: Any = None) -> Any:

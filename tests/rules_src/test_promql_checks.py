@@ -24,10 +24,10 @@ def _rate_of_an_instant_vector(scope: Scope, threshold: float | None = None) -> 
 
 def test_an_alert_with_a_malformed_expression_is_refused_by_name() -> None:
     stack = load_stack(PROJECT_DIR, "prod")
-    alert = stack.alert(error_rate.HTTP_5XX.name)
+    alert = stack.alerts.named(error_rate.HTTP_5XX.name)
     broken = dataclasses.replace(alert, spec=dataclasses.replace(alert.spec, expr=_rate_of_an_instant_vector))
     with pytest.raises(p.PromQLError, match=r"^alert Http5xxRateHigh: invalid PromQL \(expected type matrix"):
-        broken.expr(stack.scope)
+        broken.expr(stack.alerts.scope)
 
 
 def test_a_malformed_recording_rule_stops_render_with_one_line_naming_it(
