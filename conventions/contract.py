@@ -234,8 +234,8 @@ class Recording:
 
 REQUEST_RATE = Recording("application:http_requests:rate1m", "Requests per second, by application.")
 ERROR_RATE_5XX = Recording("error_rate_5xx", "Share of requests answered 5xx over 1 minute.")
-API_ERROR_RATE = Recording(
-    "application:api_errors:ratio_rate1m", "Share of requests answered 4xx or 5xx over 1 minute."
+CLIENT_ERROR_RATE = Recording(
+    "application:http_requests_4xx:ratio_rate1m", "Share of requests answered 4xx over 1 minute."
 )
 LATENCY_P50 = Recording("application:http_request_duration_seconds:p50", "Median request latency, seconds.")
 LATENCY_P95 = Recording("application:http_request_duration_seconds:p95", "p95 request latency, seconds.")

@@ -18,6 +18,7 @@ from rules_src.stack import Alerts, Stack
 
 LATENCY = (Line(latency.LATENCY_P95), Line(latency.LATENCY_P99))
 ERRORS = (Line(error_rate.HTTP_5XX), Line(error_rate.API_ERROR_RATE))
+CLIENT_ERRORS = (Line(error_rate.CLIENT_ERRORS),)
 CPU = (Line(cpu.CPU_USAGE, PERCENT),)
 
 
@@ -103,14 +104,26 @@ def request_rate_by_route() -> Any:
 
 
 def error_rates(alerts: Alerts) -> Any:
-    """5xx and all-error shares against the thresholds their alerts fire at."""
+    """The 5xx share against the thresholds of the 5xx warning and the P0."""
     return style.timeseries(
-        "Error rates",
-        "Share of requests answered 5xx, and 4xx or 5xx, over 1 minute; dashed: alert thresholds.",
-        [Query(recorded(c.ERROR_RATE_5XX), "5xx"), Query(recorded(c.API_ERROR_RATE), "4xx or 5xx")],
+        "Server error rate",
+        "Share of requests answered 5xx over 1 minute; dashed: alert thresholds.",
+        [Query(recorded(c.ERROR_RATE_5XX), "5xx")],
         unit="percentunit",
         lines=alert_lines(alerts, *ERRORS),
         links=runbook_links(alerts, *ERRORS),
+    )
+
+
+def client_error_rate(alerts: Alerts) -> Any:
+    """The 4xx share against the client-error warning: bad payloads warn, they never page."""
+    return style.timeseries(
+        "Client error rate",
+        "Share of requests answered 4xx over 1 minute (bad payloads); dashed: the warning's threshold.",
+        [Query(recorded(c.CLIENT_ERROR_RATE), "4xx")],
+        unit="percentunit",
+        lines=alert_lines(alerts, *CLIENT_ERRORS),
+        links=runbook_links(alerts, *CLIENT_ERRORS),
     )
 
 
@@ -215,7 +228,11 @@ def dashboard(stack: Stack) -> Any:
             ),
             grid.Section(
                 "Traffic and errors",
-                [grid.half(request_rate_by_route()), grid.half(error_rates(stack.alerts))],
+                [
+                    grid.half(request_rate_by_route()),
+                    grid.half(error_rates(stack.alerts)),
+                    grid.half(client_error_rate(stack.alerts)),
+                ],
             ),
             grid.Section(
                 "Latency and CPU",

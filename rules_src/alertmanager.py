@@ -30,8 +30,13 @@ ROUTE_ORDER = (
     Category.BUSINESS,
 )
 GROUP_BY = [routing.ALERTNAME, c.NAMESPACE, routing.SERVICE, c.STACK]
-INHIBIT_EQUAL = [c.NAMESPACE, routing.SERVICE, routing.FAMILY]
-"""A critical alert mutes the warning and info alerts of the same service and alert family."""
+FAMILY_EQUAL = [c.NAMESPACE, routing.SERVICE, routing.FAMILY]
+"""A critical Vigie alert mutes the warning and info alerts of the same service and alert family."""
+NAME_EQUAL = [c.NAMESPACE, routing.ALERTNAME]
+"""Any critical alert mutes the warning and info alerts of its own name and namespace, as the chart's own
+rules do (its alerts come in severities of one name and carry no family)."""
+_PRESENT = '=~".+"'
+"""A matcher suffix for a label that must be there: in `equal`, two alerts lacking a label compare equal."""
 
 _TITLE = '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}'
 _TEXT = (
@@ -46,6 +51,7 @@ def alertmanager_config(alerting: Alerting, credentials_dir: str = CREDENTIALS_D
     routes = alerting.routes.by_category()
     default = alerting.routes.default
     children = [route for category in ROUTE_ORDER for route in _category_routes(category, routes[category])]
+    children += _uncategorised_critical_routes(routes[Category.URGENT])
     if len(default.receivers) > 1:
         children += [_route(name, [], default, last=i == len(default.receivers) - 1)
                      for i, name in enumerate(default.receivers)]  # fmt: skip
@@ -57,18 +63,36 @@ def alertmanager_config(alerting: Alerting, credentials_dir: str = CREDENTIALS_D
             **_timing(default),
             "routes": children,
         },
-        "inhibit_rules": [
-            {
-                "source_matchers": [f'{routing.SEVERITY}="{Severity.CRITICAL.value}"'],
-                "target_matchers": [f'{routing.SEVERITY}=~"{Severity.WARNING.value}|{Severity.INFO.value}"'],
-                "equal": INHIBIT_EQUAL,
-            }
-        ],
+        "inhibit_rules": _inhibit_rules(),
         "receivers": [
             _receiver(name, receiver, credentials_dir)
             for name, receiver in sorted(alerting.receivers.items())
         ],
     }
+
+
+def _inhibit_rules() -> list[dict[str, Any]]:
+    """A page mutes the warnings of its family only among alerts that carry the family and service labels,
+    and any page mutes the warnings of its own name."""
+    critical = f'{routing.SEVERITY}="{Severity.CRITICAL.value}"'
+    lesser = f'{routing.SEVERITY}=~"{Severity.WARNING.value}|{Severity.INFO.value}"'
+    labelled = [f"{routing.FAMILY}{_PRESENT}", f"{routing.SERVICE}{_PRESENT}"]
+    return [
+        {
+            "source_matchers": [critical, *labelled],
+            "target_matchers": [lesser, *labelled],
+            "equal": FAMILY_EQUAL,
+        },
+        {"source_matchers": [critical], "target_matchers": [lesser], "equal": NAME_EQUAL},
+    ]
+
+
+def _uncategorised_critical_routes(urgent: Route) -> list[dict[str, Any]]:
+    """Alerts without a Vigie category (the chart's own) are routed by severity: a critical one reaches the
+    urgent receivers, with the urgent route's timing; the others fall through to the default receivers."""
+    matchers = [f'{routing.CATEGORY}=""', f'{routing.SEVERITY}="{Severity.CRITICAL.value}"']
+    last = len(urgent.receivers) - 1
+    return [_route(name, matchers, urgent, last=i == last) for i, name in enumerate(urgent.receivers)]
 
 
 def _category_routes(category: Category, route: Route) -> list[dict[str, Any]]:
@@ -125,19 +149,21 @@ def _receiver(name: str, receiver: Receiver, credentials_dir: str) -> dict[str, 
 
 
 def expected_receivers(alerts: Alerts, routes: Routes) -> list[tuple[dict[str, str], list[str]]]:
-    """The routing table to verify: each alert's labels and the receivers the category table names,
-    plus an alert outside Vigie's categories that must reach the default receivers."""
+    """The routing table to verify: each alert's labels and the receivers the category table names, plus
+    chart-style alerts (no category): a critical one reaches the urgent receivers, a warning the default."""
     by_category = routes.by_category()
     table = [
         ({routing.ALERTNAME: a.name, **a.labels()}, list(by_category[a.spec.category].receivers))
         for a in alerts.enabled
     ]
-    foreign = {
+    chart_page = {routing.ALERTNAME: "KubeAPIDown", routing.SEVERITY: Severity.CRITICAL.value}
+    chart_warning = {
         routing.ALERTNAME: "KubePodCrashLooping",
-        routing.SEVERITY: "warning",
+        routing.SEVERITY: Severity.WARNING.value,
         c.NAMESPACE: "kube-system",
     }
-    table.append((foreign, list(routes.default.receivers)))
+    table.append((chart_page, list(by_category[Category.URGENT].receivers)))
+    table.append((chart_warning, list(routes.default.receivers)))
     return table
 
 

@@ -16,7 +16,7 @@ from conventions.errors import UserError
 from infra.local.fast import fast_stack
 from infra.local.process import answers
 from infra.local.stack import LocalState, Ports, down, notifications, read_state, up
-from infra.local.traffic_modes import DEFAULT_FAULTS, Mode
+from infra.local.traffic_modes import BAD_PAYLOAD_SHARE, DEFAULT_FAULTS, Mode
 from infra.settings.types import resolve_location
 from rules_src.stack import load_stack
 
@@ -41,7 +41,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     traffic.add_argument("--mode", type=Mode, choices=list(Mode), default=Mode.NORMAL)
     traffic.add_argument("--seconds", type=float, default=60.0, help="how long (default: 60)")
     traffic.add_argument("--rate", type=float, default=20.0, help="requests per second (default: 20)")
-    traffic.add_argument("--error-rate", type=float, help="share answered 500 in errors mode (default: 0.2)")
+    traffic.add_argument("--error-rate", type=float,
+                         help="share answered 500 in errors mode (default: 0.2), of malformed bodies (422) in "
+                         f"client-errors mode (default: {BAD_PAYLOAD_SHARE})")  # fmt: skip
     traffic.add_argument("--delay-ms", type=int, help="added latency in slow mode (default: 1200)")
     traffic.set_defaults(run=run_traffic)
     actions.add_parser("drift", help="run the drift job on the local prediction log").set_defaults(
@@ -99,19 +101,24 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_traffic(args: argparse.Namespace) -> int:
-    from infra.local.traffic import applicants, drive, set_faults
+    from infra.local.traffic import applicants, drive, set_faults, with_bad_payloads
     from serving.artifact import load_artifact
 
     state = _state(args)
     mode: Mode = args.mode
     faults = dict(DEFAULT_FAULTS.get(mode, {"error_rate": 0.0, "delay_ms": 0}))
-    if args.error_rate is not None:
+    bad_share = BAD_PAYLOAD_SHARE
+    if args.error_rate is not None and mode is Mode.CLIENT_ERRORS:
+        bad_share = args.error_rate
+    elif args.error_rate is not None:
         faults["error_rate"] = args.error_rate
     if args.delay_ms is not None:
         faults["delay_ms"] = args.delay_ms
     model = load_stack(args.project_dir, state.stack).settings.model
     artifact = load_artifact(resolve_location(model.artifact_uri, args.project_dir))
     bodies = applicants(mode, artifact, seed=7)
+    if mode is Mode.CLIENT_ERRORS:
+        bodies = with_bad_payloads(bodies, bad_share)
     set_faults(state.scoring_url, float(faults["error_rate"]), int(faults["delay_ms"]))
     try:
         report = drive(state.scoring_url, bodies, mode, args.seconds, args.rate)

@@ -65,6 +65,13 @@ def applicants(mode: Mode, artifact: Artifact, seed: int) -> list[dict[str, Any]
     return [a.model_dump() for a in _interleaved(applicants, rejected)]
 
 
+def with_bad_payloads(bodies: list[dict[str, Any]], share: float) -> list[dict[str, Any]]:
+    """The bodies with `share` of them, spread evenly, missing their first field: the API answers 422."""
+    spoiled = round(share * len(bodies))
+    bad = {i * len(bodies) // spoiled for i in range(spoiled)} if spoiled else set()
+    return [dict(list(body.items())[1:]) if i in bad else body for i, body in enumerate(bodies)]
+
+
 def _interleaved(applicants: list[Applicant], rejected: list[bool]) -> list[Applicant]:
     """Rejected and accepted applicants merged evenly: the first k hold k x r // n of the r rejected."""
     refused = iter([a for a, r in zip(applicants, rejected, strict=True) if r])

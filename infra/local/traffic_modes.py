@@ -12,7 +12,12 @@ class Mode(StrEnum):
     ERRORS = "errors"
     SLOW = "slow"
     REFUSALS = "refusals"
+    CLIENT_ERRORS = "client-errors"
+    """A client sending bad payloads: a share of the bodies miss a required field, and get 422."""
 
+
+BAD_PAYLOAD_SHARE = 0.3
+"""The share of malformed bodies in client-errors mode, unless `--error-rate` says otherwise."""
 
 DEFAULT_FAULTS = {
     Mode.ERRORS: {"error_rate": 0.2, "delay_ms": 0},

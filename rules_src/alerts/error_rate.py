@@ -1,4 +1,10 @@
-"""Errors: the API error rate above 5 % pages (P0); 5xx above 1 % over one minute warns (seed §2.A, §4)."""
+"""Errors: server errors above 5 % page (P0); 5xx above 1 % over one minute warns (seed §2.A, §4); a surge
+of client errors (4xx) warns without paging.
+
+The seed's one error metric is `error_rate_5xx`, and its P0 "taux d'erreur API" reads as server errors: a
+client sending bad payloads gets 422s and must not page, nor, through the family inhibition, mute the 5xx
+warning. A 4xx surge is its own family, so nothing it does mutes or is muted by the server-error alerts.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,8 @@ API_ERROR_RATE_THRESHOLD = 0.05  # P0: "Taux d'erreur API > 5%"
 API_ERROR_RATE_FOR = "1m"
 HTTP_5XX_THRESHOLD = 0.01  # "Taux > 1% des requêtes sur 1 minute"
 HTTP_5XX_FOR = "1m"
+CLIENT_ERROR_THRESHOLD = 0.10  # a tenth of requests refused as malformed: a client or a contract broke
+CLIENT_ERROR_FOR = "5m"
 WINDOW = "1m"  # "sur 1 minute"
 
 
@@ -35,13 +43,18 @@ def _share(status: str) -> RecordingBuilder:
 RECORDINGS: dict[c.Recording, RecordingBuilder] = {
     c.REQUEST_RATE: _requests,
     c.ERROR_RATE_5XX: _share("5.."),
-    c.API_ERROR_RATE: _share("[45].."),
+    c.CLIENT_ERROR_RATE: _share("4.."),
 }
 
 
 def _server_errors(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
     assert threshold is not None
     return http_requests(scope.scoring_labels, "500", nudge(threshold, breach))
+
+
+def _client_errors(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
+    assert threshold is not None
+    return http_requests(scope.scoring_labels, "422", nudge(threshold, breach))
 
 
 API_ERROR_RATE = AlertSpec(
@@ -53,10 +66,10 @@ API_ERROR_RATE = AlertSpec(
     unit=Unit.RATIO,
     threshold=API_ERROR_RATE_THRESHOLD,
     for_=API_ERROR_RATE_FOR,
-    expr=recorded_above(c.API_ERROR_RATE),
-    summary="API error rate above {threshold}",
-    description="{value} of requests to {application} in {namespace} failed (4xx or 5xx) over the last "
-    "minute, above {threshold} for {for_}.",
+    expr=recorded_above(c.ERROR_RATE_5XX),
+    summary="API error rate (5xx) above {threshold}",
+    description="{value} of requests to {application} in {namespace} failed with a server error (5xx) over "
+    "the last minute, above {threshold} for {for_}.",
     value_format=ValueFormat.PERCENT,
     dashboard=uids.OPERATIONS,
     scenario=_server_errors,
@@ -80,4 +93,22 @@ HTTP_5XX = AlertSpec(
     scenario=_server_errors,
 )
 
-ALERTS = (API_ERROR_RATE, HTTP_5XX)
+CLIENT_ERRORS = AlertSpec(
+    name="ClientErrorRateHigh",
+    family="client-errors",
+    service="scoring",
+    category=Category.SERVICE_HEALTH,
+    severity=Severity.WARNING,
+    unit=Unit.RATIO,
+    threshold=CLIENT_ERROR_THRESHOLD,
+    for_=CLIENT_ERROR_FOR,
+    expr=recorded_above(c.CLIENT_ERROR_RATE),
+    summary="Client error rate (4xx) above {threshold}",
+    description="{value} of requests to {application} in {namespace} were refused (4xx) over the last minute, "
+    "above {threshold} for {for_}: a client is sending bad payloads, or the API contract changed under it.",
+    value_format=ValueFormat.PERCENT,
+    dashboard=uids.OPERATIONS,
+    scenario=_client_errors,
+)
+
+ALERTS = (API_ERROR_RATE, HTTP_5XX, CLIENT_ERRORS)

@@ -22,8 +22,15 @@ OPS, BUSINESS, DRIFT = uids.OPERATIONS, uids.MODEL_BUSINESS, uids.DRIFT
 MOVES = [
     (("vigie:alerts", "LatencyP95High.threshold", "300ms"), OPS, ("Latency", "p95 latency"), 0.5, 0.3),
     (("vigie:alerts", "LatencyP99Critical.threshold", "2s"), OPS, ("Latency", "p95 latency"), 1.0, 2.0),
-    (("vigie:alerts", "Http5xxRateHigh.threshold", 0.02), OPS, ("Error rates", "5xx rate"), 0.01, 0.02),
-    (("vigie:alerts", "ApiErrorRateCritical.threshold", 0.1), OPS, ("Error rates", "5xx rate"), 0.05, 0.1),
+    (("vigie:alerts", "Http5xxRateHigh.threshold", 0.02), OPS, ("Server error rate", "5xx rate"), 0.01, 0.02),
+    (
+        ("vigie:alerts", "ApiErrorRateCritical.threshold", 0.1),
+        OPS,
+        ("Server error rate", "5xx rate"),
+        0.05,
+        0.1,
+    ),
+    (("vigie:alerts", "ClientErrorRateHigh.threshold", 0.2), OPS, ("Client error rate",), 0.1, 0.2),
     (("vigie:alerts", "CpuUsageHigh.threshold", 0.9), OPS, ("CPU usage", "CPU"), 85.0, 90.0),
     (("vigie:serving", "autoscaling.maxReplicas", 12), OPS, ("Replicas",), 8, 12),
     (("vigie:alerts", "CreditRefusalRateHigh.threshold", 0.3), BUSINESS, ("Refusal rate",), 0.2, 0.3),

@@ -26,7 +26,7 @@ from infra.local.fast import fast_values
 from infra.local.process import free_port
 from infra.local.snapshot import snapshot
 from infra.local.stack import LocalState, Ports, down, read_state, restart_scoring, up
-from infra.local.traffic import applicants, drive, set_faults
+from infra.local.traffic import applicants, drive, set_faults, with_bad_payloads
 from infra.local.traffic_modes import Mode
 from infra.local.webhook_sink import alertnames, read_notifications
 from infra.settings.loader import read_config, stack_file
@@ -70,11 +70,14 @@ class Local:
         return {p.stem: [alertnames([n]) for n in read_notifications(p) if n["status"] == "firing"]
                 for p in folder.glob("*.jsonl")}  # fmt: skip
 
-    def traffic(self, mode: Mode, seconds: float, error_rate: float = 0.0, delay_ms: int = 0) -> None:
+    def traffic(
+        self, mode: Mode, seconds: float, error_rate: float = 0.0, delay_ms: int = 0, bad_share: float = 0.0
+    ) -> None:
         artifact = load_artifact(str(self.project / self.stack.settings.model.artifact_uri))
+        bodies = with_bad_payloads(applicants(mode, artifact, seed=11), bad_share)
         set_faults(self.state.scoring_url, error_rate, delay_ms)
         try:
-            drive(self.state.scoring_url, applicants(mode, artifact, seed=11), mode, seconds, RATE)
+            drive(self.state.scoring_url, bodies, mode, seconds, RATE)
         finally:
             set_faults(self.state.scoring_url, 0.0, 0)
 
@@ -150,6 +153,20 @@ def test_a_5xx_rate_between_1_and_5_percent_only_warns(local: Local) -> None:
         lambda: "Http5xxRateHigh" in _new(local, before).get("slack-ops-alerts", set()), 60, "the 5xx warning"
     )
     assert "ApiErrorRateCritical" not in local.firing()
+    assert set(_new(local, before)) <= {"slack-ops-alerts", "watchdog"}
+
+
+def test_a_flood_of_client_errors_warns_and_never_pages(local: Local) -> None:
+    """30 % of bodies malformed (422): the 4xx warning reaches #OPS-ALERTS; nothing pages, no 5xx alert."""
+    _wait(lambda: not local.firing() - {"Watchdog"}, 120, "the previous alerts to resolve")
+    before = local.delivered()
+    local.traffic(Mode.CLIENT_ERRORS, 45, bad_share=0.3)
+    _wait(
+        lambda: "ClientErrorRateHigh" in _new(local, before).get("slack-ops-alerts", set()),
+        90,
+        "the client-error warning",
+    )
+    assert not {"ApiErrorRateCritical", "Http5xxRateHigh"} & local.firing()
     assert set(_new(local, before)) <= {"slack-ops-alerts", "watchdog"}
 
 

@@ -36,7 +36,7 @@ EDITS: list[tuple[str, str, str, Any, str]] = [
     ("malformed duration setting", "vigie:monitoring", "retention", "2 weeks",
      "vigie:monitoring.retention: '2 weeks' is not a Prometheus duration (examples: 30s, 5m, 1h30m, 7d)"),
     ("override of an unknown alert", "vigie:alerts", "LatencyP90High.threshold", "1s",
-     "vigie:alerts.LatencyP90High: no such alert (known alerts: ApiErrorRateCritical, CpuUsageHigh, "
+     "vigie:alerts.LatencyP90High: no such alert (known alerts: ApiErrorRateCritical, ClientErrorRateHigh, CpuUsageHigh, "
      "CreditRefusalRateHigh, DataDriftDetected, DriftJobFailed, DriftJobStale, Http5xxRateHigh, LatencyP95High, "
      "LatencyP99Critical, ModelVersionUnexpected, Watchdog)"),
     ("secret given in clear", "vigie:slackOpsWebhookUrl", "", CANARY,

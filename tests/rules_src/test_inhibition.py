@@ -92,3 +92,27 @@ def test_a_p0_mutes_the_warning_of_its_family_only(alertmanager: tuple[str, Webh
     assert sink.alertnames("pagerduty-p0") == {error_rate.API_ERROR_RATE.name}
     assert sink.alertnames("slack-ops-critical") == {error_rate.API_ERROR_RATE.name}
     assert sink.alertnames("slack-ops-alerts") == {latency.LATENCY_P95.name}
+
+
+def test_a_chart_page_is_routed_as_urgent_and_mutes_only_warnings_of_its_own_name(
+    alertmanager: tuple[str, WebhookSink, Stack],
+) -> None:
+    """The chart's alerts carry no category, family or service: a page among them reaches the urgent
+    receivers, and it must not mute the chart's other warnings just because they lack the same labels."""
+    url, sink, _ = alertmanager
+    page = {"alertname": "KubeNodeNotReady", "severity": "critical"}
+    same_name = {"alertname": "KubeNodeNotReady", "severity": "warning"}
+    other = {"alertname": "NodeClockNotSynchronising", "severity": "warning"}
+    _api(url, "/api/v2/alerts", [{"labels": labels} for labels in (page, same_name, other)])
+    _wait_for(lambda: len(_api(url, "/api/v2/alerts?filter=alertname=~%22Kube.*%7CNode.*%22")) == 3)
+    state = {
+        (a["labels"]["alertname"], a["labels"]["severity"]): a["status"]["state"]
+        for a in _api(url, "/api/v2/alerts")
+    }
+
+    assert state[("KubeNodeNotReady", "critical")] == "active"
+    assert state[("KubeNodeNotReady", "warning")] == "suppressed"
+    assert state[("NodeClockNotSynchronising", "warning")] == "active"
+    _wait_for(lambda: "KubeNodeNotReady" in sink.alertnames("pagerduty-p0")
+              and "KubeNodeNotReady" in sink.alertnames("slack-ops-critical"))  # fmt: skip
+    _wait_for(lambda: "NodeClockNotSynchronising" in sink.alertnames("slack-ops-alerts"))
