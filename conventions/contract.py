@@ -184,6 +184,10 @@ PREDICTION_DRIFT_STATISTIC = Metric(
     "vigie_prediction_drift_statistic", Kind.GAUGE, Source.DRIFT_JOB,
     "Kolmogorov–Smirnov statistic of the score distribution, reference against current.", _DRIFT,
 )  # fmt: skip
+PREDICTION_DRIFT_DETECTED = Metric(
+    "vigie_prediction_drift_detected", Kind.GAUGE, Source.DRIFT_JOB,
+    "1 when the run found the score distribution drifted (KS p-value below drift.pValue), 0 otherwise.", _DRIFT,
+)  # fmt: skip
 PREDICTION_DRIFT_P_VALUE = Metric(
     "vigie_prediction_drift_p_value", Kind.GAUGE, Source.DRIFT_JOB,
     "Kolmogorov–Smirnov p-value of the score distribution.", _DRIFT,

@@ -155,9 +155,19 @@ min = partial(Aggregate, "min")
 avg = partial(Aggregate, "avg")
 count = partial(Aggregate, "count")
 
-BinaryOp = Literal["*", "/", "+", "-", "==", ">", "or"]
-_PRECEDENCE: dict[BinaryOp, int] = {"*": 4, "/": 4, "+": 3, "-": 3, "==": 2, ">": 2, "or": 1}
-"""PromQL's binding strength: `* /` over `+ -` over comparisons over `or`; all left-associative."""
+BinaryOp = Literal["*", "/", "+", "-", "==", ">", ">=", "and", "or"]
+_PRECEDENCE: dict[BinaryOp, int] = {
+    "*": 5,
+    "/": 5,
+    "+": 4,
+    "-": 4,
+    "==": 3,
+    ">": 3,
+    ">=": 3,
+    "and": 2,
+    "or": 1,
+}
+"""PromQL's binding strength: `* /` over `+ -` over comparisons over `and` over `or`; all left-associative."""
 
 
 @dataclass(frozen=True)
@@ -207,6 +217,9 @@ sub = partial(binary, "-")
 eq = partial(binary, "==")
 gt = partial(binary, ">")
 """`lhs > rhs`: against a number, the series of `lhs` above it (a filter, as alert expressions use it)."""
+ge = partial(binary, ">=")
+and_ = partial(binary, "and")
+"""`lhs and rhs`: the series of `lhs` whose labels `rhs` also has (a guard on another series)."""
 or_ = partial(binary, "or")
 """`lhs or rhs`: the series of `lhs`, and those of `rhs` whose labels `lhs` lacks."""
 
@@ -222,6 +235,9 @@ class Scope:
     model_version: str = ""
     """The model version the stack declares, which ModelVersionUnexpected compares against; empty for
     dashboards, which show every version."""
+    min_request_rate: float = 0.0
+    """Requests per second below which the error-ratio alerts stay silent: at night, 1 failure in 10
+    requests is a 10 % error rate that nobody should be paged for."""
 
     @classmethod
     def grafana(cls, namespace: str, application: str, stack: str) -> Scope:

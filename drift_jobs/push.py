@@ -62,6 +62,7 @@ def _data_drift(registry: CollectorRegistry, analysis: Analysis) -> None:
 def _prediction_drift(registry: CollectorRegistry, analysis: Analysis) -> None:
     _gauge(registry, c.PREDICTION_DRIFT_STATISTIC).set(analysis.prediction.statistic)
     _gauge(registry, c.PREDICTION_DRIFT_P_VALUE).set(analysis.prediction.p_value)
+    _gauge(registry, c.PREDICTION_DRIFT_DETECTED).set(1 if analysis.prediction.drifted else 0)
 
 
 def _performance(registry: CollectorRegistry, analysis: Analysis) -> None:

@@ -107,6 +107,9 @@ class AlertSpec:
     value_format: ValueFormat
     dashboard: str
     scenario: ScenarioBuilder
+    low_traffic: ScenarioBuilder | None = None
+    """For an alert guarded by the minimum request rate: breaching traffic below that rate, which must stay
+    silent (None for the others)."""
     threshold_choices: tuple[float, ...] = ()
     """Where not empty, the only thresholds that make the expression exact (histogram bucket boundaries)."""
 

@@ -59,6 +59,11 @@ def _alert_tests(alerts: Alerts, alert: Alert) -> list[dict[str, Any]]:
         check = _check(alert, fires_at + QUIET_MARGIN, [])
         where = f"just short of {alert.threshold_text()}" if alert.threshold is not None else "otherwise"
         tests.append(_test(f"{alert.name} stays quiet {where}", quiet.interval, quiet.series, [check]))
+    night = alert.spec.low_traffic(scope, alert.threshold, True) if alert.spec.low_traffic else None
+    if night is not None:
+        check = _check(alert, fires_at + QUIET_MARGIN, [])
+        name = f"{alert.name} stays quiet below {scope.min_request_rate:g} req/s, even at {night.value:.0%}"
+        tests.append(_test(name, night.interval, night.series, [check]))
     return tests
 
 

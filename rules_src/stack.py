@@ -78,11 +78,19 @@ def build_stack(name: str, values: Mapping[str, object], secrets: set[str], sour
 
 def resolve_stack(name: str, settings: StackSettings, source: str) -> Stack:
     """Every alert of the catalog with the stack's overrides, checked against each other."""
-    scope = Scope(settings.serving.namespace, settings.serving.application, name, settings.model.version)
+    serving = settings.serving
+    scope = Scope(
+        serving.namespace,
+        serving.application,
+        name,
+        settings.model.version,
+        settings.alerting.min_request_rate,
+    )
     links = Links(settings.alerting.runbook_base_url, settings.monitoring.grafana_url)
     stack = Stack(name, settings, Alerts(_resolve_alerts(settings, source), scope, links))
     _check_thresholds(stack, source)
     _check_schedule(stack, source)
+    _check_retries(stack, source)
     return stack
 
 
@@ -172,4 +180,18 @@ def _check_schedule(stack: Stack, source: str) -> None:
             source,
             f"{key_path(path)}: {rule} the schedule's longest gap between runs ({longest}), or the job looks "
             f"stale between two healthy runs; raise vigie:alerts.DriftJobStale.threshold",
+        )
+
+
+def _check_retries(stack: Stack, source: str) -> None:
+    """A failed try that a retry mends must not page: DriftJobFailed waits out the Job's whole deadline."""
+    failed = stack.alerts.named(drift_alerts.DRIFT_JOB_FAILED.name)
+    deadline = stack.settings.platform.drift_job.active_deadline
+    if failed.enabled and failed.for_ < deadline:
+        path = ("alerts", failed.name, "for") if failed.name in stack.settings.alerts else None
+        where = key_path(path or ("platform", "driftJob", "activeDeadline"))
+        raise SettingsError(
+            source,
+            f"{where}: DriftJobFailed's for ({failed.for_}) must be at least the drift job's activeDeadline "
+            f"({deadline}), or a failed try that a retry mends pages anyway",
         )

@@ -244,6 +244,11 @@ class Alerting(Section):
     runbook_base_url: HttpBaseUrl = Field(description="Each alert links to <base>/<AlertName>.")
     receivers: dict[str, Receiver] = Field(min_length=1, description="Destinations by name.")
     routes: Routes
+    min_request_rate: float = Field(
+        1.0,
+        ge=0,
+        description="Requests per second below which the error-ratio alerts stay silent (0: always judge).",
+    )
 
 
 class AlertOverride(Section):

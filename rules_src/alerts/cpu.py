@@ -10,7 +10,7 @@ from conventions import dashboard_uids as uids
 from conventions import promql as p
 from conventions.routing import Category, Severity
 from rules_src.alert import AlertSpec, RecordingBuilder, Scenario, Scope, Unit, ValueFormat
-from rules_src.alerts.scenarios import gauge
+from rules_src.alerts.scenarios import MARGIN, gauge
 
 CPU_THRESHOLD = 0.85  # "Utilisation CPU > 85% pendant 10 minutes"
 CPU_FOR = "10m"
@@ -32,7 +32,7 @@ def _cpu_above(scope: Scope, threshold: float | None) -> p.Expr:
 
 def _node_cpu(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
     assert threshold is not None
-    percent = min(threshold * 100 + 5, 100.0) if breach else threshold * 100
+    percent = min(threshold * 100 * (1 + MARGIN), 100.0) if breach else threshold * 100
     labels = {c.NAMESPACE: scope.namespace}
     series = gauge(c.NODE_CPU_UTILIZATION.name, {**labels, "ip": "10.0.0.1"}, percent)
     return Scenario((series,), percent, labels, active_from=0)

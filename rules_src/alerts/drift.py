@@ -9,11 +9,13 @@ from conventions import promql as p
 from conventions.promql import promql_number
 from conventions.routing import Category, Severity
 from rules_src.alert import AlertSpec, Scenario, Scope, Series, Unit, ValueFormat
-from rules_src.alerts.scenarios import STEPS, gauge
+from rules_src.alerts.scenarios import MARGIN, STEPS, gauge
 
 DRIFT_SHARE_THRESHOLD = 0.30  # "plus de 30% des colonnes sont en drift"; also the job's own verdict
 DRIFT_FOR = "0m"  # the job pushes once per run: the pushed share is the verdict
 STALE_AFTER = 8 * 86400.0  # seconds: a weekly schedule plus one day of grace
+FAILED_FOR = "2h"  # the CronJob's activeDeadline: a failed try's retries have all ended by then
+DAY_OF_MINUTES = 24 * 60
 
 
 def _drifted_share_above(scope: Scope, threshold: float | None) -> p.Expr:
@@ -33,15 +35,26 @@ def _last_success_older(scope: Scope, threshold: float | None) -> p.Expr:
 
 def _drift_share(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
     assert threshold is not None
-    share = min(threshold + 0.1, 1.0) if breach else threshold  # exactly at the threshold is not "more than"
+    share = min(threshold * (1 + MARGIN), 1.0) if breach else threshold  # at the threshold is not "more than"
     series = gauge(c.DRIFT_SHARE.name, scope.drift_labels, share)
     return Scenario((series,), share, scope.drift_labels, active_from=0)
 
 
 def _last_run(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
+    """A failed (or successful) last run, held for a day of one-minute samples: longer than the `for`."""
     status = 0 if breach else 1
-    series = gauge(c.DRIFT_LAST_RUN_SUCCESS.name, scope.drift_labels, status)
-    return Scenario((series,), status, scope.drift_labels, active_from=0)
+    series = gauge(c.DRIFT_LAST_RUN_SUCCESS.name, scope.drift_labels, status, steps=DAY_OF_MINUTES)
+    return Scenario((series,), status, scope.drift_labels, interval="1m", active_from=0)
+
+
+def _prediction_drifted(scope: Scope, threshold: float | None) -> p.Expr:
+    return p.eq(scope.drift(c.PREDICTION_DRIFT_DETECTED.name), 1)
+
+
+def _prediction_verdict(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
+    verdict = 1 if breach else 0
+    series = gauge(c.PREDICTION_DRIFT_DETECTED.name, scope.drift_labels, verdict)
+    return Scenario((series,), verdict, scope.drift_labels, active_from=0)
 
 
 def _last_success(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
@@ -86,7 +99,7 @@ DRIFT_JOB_FAILED = AlertSpec(
     severity=Severity.WARNING,
     unit=Unit.NONE,
     threshold=None,
-    for_="0m",
+    for_=FAILED_FOR,
     expr=_last_run_failed,
     summary="The last drift run failed",
     description="The last drift run of stack {stack} failed: drift is not being watched. See the job's logs.",
@@ -112,4 +125,22 @@ DRIFT_JOB_STALE = AlertSpec(
     scenario=_last_success,
 )
 
-ALERTS = (DATA_DRIFT, DRIFT_JOB_FAILED, DRIFT_JOB_STALE)
+PREDICTION_DRIFT = AlertSpec(
+    name="PredictionDriftDetected",
+    family="prediction-drift",
+    service="drift",
+    category=Category.ML_DEGRADATION,
+    severity=Severity.WARNING,
+    unit=Unit.NONE,
+    threshold=None,
+    for_=DRIFT_FOR,
+    expr=_prediction_drifted,
+    summary="Prediction drift: the score distribution changed",
+    description="The last drift run of stack {stack} found the distribution of the model's scores drifted "
+    "from the reference (Kolmogorov–Smirnov): check the data drift and the decisions, and plan a retraining.",
+    value_format=ValueFormat.NONE,
+    dashboard=uids.DRIFT,
+    scenario=_prediction_verdict,
+)
+
+ALERTS = (DATA_DRIFT, PREDICTION_DRIFT, DRIFT_JOB_FAILED, DRIFT_JOB_STALE)

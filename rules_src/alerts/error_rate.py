@@ -12,8 +12,17 @@ from conventions import contract as c
 from conventions import dashboard_uids as uids
 from conventions import promql as p
 from conventions.routing import Category, Severity
-from rules_src.alert import AlertSpec, RecordingBuilder, Scenario, Scope, Unit, ValueFormat, recorded_above
-from rules_src.alerts.scenarios import http_requests, nudge
+from rules_src.alert import (
+    AlertSpec,
+    ExprBuilder,
+    RecordingBuilder,
+    Scenario,
+    ScenarioBuilder,
+    Scope,
+    Unit,
+    ValueFormat,
+)
+from rules_src.alerts.scenarios import http_requests, nudge, quiet_hours
 
 API_ERROR_RATE_THRESHOLD = 0.05  # P0: "Taux d'erreur API > 5%"
 API_ERROR_RATE_FOR = "1m"
@@ -47,14 +56,33 @@ RECORDINGS: dict[c.Recording, RecordingBuilder] = {
 }
 
 
-def _server_errors(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
-    assert threshold is not None
-    return http_requests(scope.scoring_labels, "500", nudge(threshold, breach))
+def _ratio_above(recording: c.Recording) -> ExprBuilder:
+    """`recording > threshold`, only while the service takes at least the stack's minimum request rate."""
+
+    def build(scope: Scope, threshold: float | None) -> p.Expr:
+        assert threshold is not None
+        busy = p.ge(p.select(c.REQUEST_RATE.name), scope.min_request_rate)
+        return p.and_(p.gt(p.select(recording.name), threshold), busy)
+
+    return build
 
 
-def _client_errors(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
-    assert threshold is not None
-    return http_requests(scope.scoring_labels, "422", nudge(threshold, breach))
+def _answered(status: str) -> ScenarioBuilder:
+    def build(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
+        assert threshold is not None
+        return http_requests(scope.scoring_labels, status, nudge(threshold, breach))
+
+    return build
+
+
+def _answered_at_night(status: str) -> ScenarioBuilder:
+    def build(scope: Scope, threshold: float | None, breach: bool) -> Scenario | None:
+        assert threshold is not None
+        if scope.min_request_rate <= 0:
+            return None
+        return quiet_hours(scope.scoring_labels, status, threshold, scope.min_request_rate)
+
+    return build
 
 
 API_ERROR_RATE = AlertSpec(
@@ -66,13 +94,14 @@ API_ERROR_RATE = AlertSpec(
     unit=Unit.RATIO,
     threshold=API_ERROR_RATE_THRESHOLD,
     for_=API_ERROR_RATE_FOR,
-    expr=recorded_above(c.ERROR_RATE_5XX),
+    expr=_ratio_above(c.ERROR_RATE_5XX),
     summary="API error rate (5xx) above {threshold}",
     description="{value} of requests to {application} in {namespace} failed with a server error (5xx) over "
     "the last minute, above {threshold} for {for_}.",
     value_format=ValueFormat.PERCENT,
     dashboard=uids.OPERATIONS,
-    scenario=_server_errors,
+    scenario=_answered("500"),
+    low_traffic=_answered_at_night("500"),
 )
 
 HTTP_5XX = AlertSpec(
@@ -84,13 +113,14 @@ HTTP_5XX = AlertSpec(
     unit=Unit.RATIO,
     threshold=HTTP_5XX_THRESHOLD,
     for_=HTTP_5XX_FOR,
-    expr=recorded_above(c.ERROR_RATE_5XX),
+    expr=_ratio_above(c.ERROR_RATE_5XX),
     summary="5xx rate above {threshold}",
     description="{value} of requests to {application} in {namespace} answered 5xx over the last minute, "
     "above {threshold} for {for_}.",
     value_format=ValueFormat.PERCENT,
     dashboard=uids.OPERATIONS,
-    scenario=_server_errors,
+    scenario=_answered("500"),
+    low_traffic=_answered_at_night("500"),
 )
 
 CLIENT_ERRORS = AlertSpec(
@@ -102,13 +132,14 @@ CLIENT_ERRORS = AlertSpec(
     unit=Unit.RATIO,
     threshold=CLIENT_ERROR_THRESHOLD,
     for_=CLIENT_ERROR_FOR,
-    expr=recorded_above(c.CLIENT_ERROR_RATE),
+    expr=_ratio_above(c.CLIENT_ERROR_RATE),
     summary="Client error rate (4xx) above {threshold}",
     description="{value} of requests to {application} in {namespace} were refused (4xx) over the last minute, "
     "above {threshold} for {for_}: a client is sending bad payloads, or the API contract changed under it.",
     value_format=ValueFormat.PERCENT,
     dashboard=uids.OPERATIONS,
-    scenario=_client_errors,
+    scenario=_answered("422"),
+    low_traffic=_answered_at_night("422"),
 )
 
 ALERTS = (API_ERROR_RATE, HTTP_5XX, CLIENT_ERRORS)

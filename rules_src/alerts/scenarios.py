@@ -6,15 +6,20 @@ is the same at every evaluation once the rate window holds two samples.
 
 from __future__ import annotations
 
+import math
+
 from conventions import contract as c
 from rules_src.alert import Scenario, Series
 
-STEP_REQUESTS = 1000
-"""Requests per 15 s sample in generated traffic; ratios are exact in thousandths."""
+STEP_REQUESTS = 10_000
+"""Requests per 15 s sample in generated traffic; ratios are exact in ten-thousandths."""
+SAMPLE_SECONDS = 15
+"""The promtool series interval of request scenarios (Scenario.interval)."""
 STEPS = 120
 """Samples per series: 30 minutes at 15 s, longer than any default `for`."""
-MARGIN = 0.2
-"""How far past (or short of) a threshold a scenario sits, relative to the threshold."""
+MARGIN = 0.02
+"""How far past (or short of) a threshold a scenario sits, relative to the threshold: close enough that a
+`>` written `>=`, or a threshold off by more than 2 %, fails a generated test."""
 
 
 def counter(metric: str, labels: dict[str, str], per_step: int, steps: int = STEPS) -> Series:
@@ -27,8 +32,8 @@ def gauge(metric: str, labels: dict[str, str], value: float, steps: int = STEPS)
 
 def nudge(threshold: float, breach: bool) -> float:
     """A ratio just past or just short of a threshold, kept within (0, 1)."""
-    delta = max(threshold * MARGIN, 0.001)
-    return min(threshold + delta, 0.999) if breach else max(threshold - delta, 0.0)
+    delta = max(threshold * MARGIN, 1 / STEP_REQUESTS)
+    return min(threshold + delta, 1 - 1 / STEP_REQUESTS) if breach else max(threshold - delta, 0.0)
 
 
 def split(ratio: float) -> tuple[int, int]:
@@ -40,12 +45,24 @@ def split(ratio: float) -> tuple[int, int]:
 def http_requests(labels: dict[str, str], bad_status: str, ratio: float) -> Scenario:
     """Requests of which `ratio` answer `bad_status` and the rest 200."""
     bad, good = split(ratio)
+    return _requests(labels, bad_status, bad, good)
+
+
+def quiet_hours(labels: dict[str, str], bad_status: str, threshold: float, min_rate: float) -> Scenario:
+    """Traffic just under `min_rate` requests per second whose share of `bad_status` is above `threshold`:
+    without the guard on the request rate the alert would fire."""
+    per_step = max(math.ceil(min_rate * SAMPLE_SECONDS) - 1, 1)
+    bad = min(math.floor(threshold * per_step) + 1, per_step)
+    return _requests(labels, bad_status, bad, per_step - bad)
+
+
+def _requests(labels: dict[str, str], bad_status: str, bad: int, good: int) -> Scenario:
     base = {**labels, c.ROUTE: "/", c.METHOD: "POST"}
     series = (
         counter(c.HTTP_REQUESTS.name, {**base, c.STATUS_CODE: "200"}, good),
         counter(c.HTTP_REQUESTS.name, {**base, c.STATUS_CODE: bad_status}, bad),
     )
-    return Scenario(series, bad / STEP_REQUESTS, dict(labels))
+    return Scenario(series, bad / (bad + good), dict(labels))
 
 
 def latency_quantile(labels: dict[str, str], quantile: float, threshold_s: float, breach: bool) -> Scenario:

@@ -76,6 +76,7 @@ def test_pushed_metrics_are_the_summarys_figures(
     assert (len(tests), tests["segment"], tests["x00"]) == (len(data["features"]), "chisquare", "ks")
     assert gateway.value("vigie_prediction_drift_statistic") == summary["prediction_drift"]["statistic"]
     assert gateway.value("vigie_prediction_drift_p_value") == summary["prediction_drift"]["p_value"]
+    assert gateway.value("vigie_prediction_drift_detected") == int(summary["prediction_drift"]["drifted"])
     assert gateway.value("vigie_drift_business_cost") == performance["business_cost"]
     assert gateway.value("vigie_drift_reference_business_cost") == performance["reference_business_cost"]
     assert gateway.value("vigie_drift_auc") == performance["auc"]

@@ -188,7 +188,9 @@ def test_refusal_heavy_traffic_reaches_the_business_mailbox(local: Local) -> Non
     )
 
 
-def test_drifted_traffic_and_a_drift_run_alert_the_mlops_channel(local: Local) -> None:
+def test_drifted_traffic_and_a_drift_run_alert_the_mlops_channel_of_data_and_prediction_drift(
+    local: Local,
+) -> None:
     before = local.delivered()
     local.traffic(Mode.DRIFTED, 40)
     pushgateway = local.state.url("pushgateway")
@@ -204,9 +206,12 @@ def test_drifted_traffic_and_a_drift_run_alert_the_mlops_channel(local: Local) -
     ]
     assert main(args) == 0
     _wait(
-        lambda: "DataDriftDetected" in _new(local, before).get("slack-mlops-alerts", set()),
+        lambda: (
+            {"DataDriftDetected", "PredictionDriftDetected"}
+            <= _new(local, before).get("slack-mlops-alerts", set())
+        ),
         90,
-        "the ML alert",
+        "the data and prediction drift alerts",
     )
     reports = sorted((local.project / local.stack.settings.drift.reports_uri / "prod").glob("*/"))
     assert reports and (reports[-1] / "Data_Drift_Report.html").is_file()

@@ -31,6 +31,11 @@ EDITS: list[tuple[str, str, str, Any, str]] = [
     ("5xx warning not below P0", "vigie:alerts", "Http5xxRateHigh.threshold", 0.05,
      "vigie:alerts.Http5xxRateHigh.threshold: Http5xxRateHigh's threshold (5%) must be below "
      "ApiErrorRateCritical's (5%)"),
+    ("DriftJobFailed's for shorter than the job's deadline", "vigie:alerts", "DriftJobFailed.for", "30m",
+     "vigie:alerts.DriftJobFailed.for: DriftJobFailed's for (30m) must be at least the drift job's "
+     "activeDeadline (2h), or a failed try that a retry mends pages anyway"),
+    ("negative minimum request rate", "vigie:alerting", "minRequestRate", -1,
+     "vigie:alerting.minRequestRate: input should be greater than or equal to 0 (got -1)"),
     ("malformed for", "vigie:alerts", "CpuUsageHigh.for", "10 minutes",
      "vigie:alerts.CpuUsageHigh.for: '10 minutes' is not a Prometheus duration (examples: 30s, 5m, 1h30m, 7d)"),
     ("malformed duration setting", "vigie:monitoring", "retention", "2 weeks",
@@ -38,7 +43,7 @@ EDITS: list[tuple[str, str, str, Any, str]] = [
     ("override of an unknown alert", "vigie:alerts", "LatencyP90High.threshold", "1s",
      "vigie:alerts.LatencyP90High: no such alert (known alerts: ApiErrorRateCritical, ClientErrorRateHigh, CpuUsageHigh, "
      "CreditRefusalRateHigh, DataDriftDetected, DriftJobFailed, DriftJobStale, Http5xxRateHigh, LatencyP95High, "
-     "LatencyP99Critical, ModelVersionUnexpected, Watchdog)"),
+     "LatencyP99Critical, ModelVersionUnexpected, PredictionDriftDetected, Watchdog)"),
     ("secret given in clear", "vigie:slackOpsWebhookUrl", "", CANARY,
      "vigie:slackOpsWebhookUrl: must be a secret but is given in clear; remove it and run "
      "`pulumi config set --secret slackOpsWebhookUrl <value>`"),
