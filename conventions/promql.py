@@ -123,6 +123,11 @@ def histogram_quantile(quantile: float, buckets: Expr) -> Call:
     return Call("histogram_quantile", (Number(quantile), buckets))
 
 
+def absent(selector: Selector) -> Call:
+    """One series, labelled with the selector's equality matchers, while the selector matches nothing."""
+    return Call("absent", (selector,))
+
+
 def time() -> Call:
     return Call("time")
 

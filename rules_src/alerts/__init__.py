@@ -1,9 +1,10 @@
 """The alert catalog: every alert family, in the order rules and documents list them."""
 
 from rules_src.alert import AlertSpec
-from rules_src.alerts import business, cpu, drift, error_rate, latency, model_version, watchdog
+from rules_src.alerts import availability, business, cpu, drift, error_rate, latency, model_version, watchdog
 
 CATALOG: tuple[AlertSpec, ...] = (
+    *availability.ALERTS,
     *error_rate.ALERTS,
     *latency.ALERTS,
     *cpu.ALERTS,

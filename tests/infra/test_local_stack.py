@@ -24,8 +24,9 @@ from dashboards_src.variables import panels, substitute
 from infra.cli import main
 from infra.local.fast import fast_values
 from infra.local.process import free_port
+from infra.local.scoring_service import stop as stop_scoring
 from infra.local.snapshot import snapshot
-from infra.local.stack import LocalState, Ports, down, read_state, restart_scoring, up
+from infra.local.stack import SERVE_DIR, LocalState, Ports, down, read_state, restart_scoring, up
 from infra.local.traffic import applicants, drive, set_faults, with_bad_payloads
 from infra.local.traffic_modes import Mode
 from infra.local.webhook_sink import alertnames, read_notifications
@@ -235,6 +236,20 @@ def test_the_model_version_alert_fires_for_an_undeclared_version(local: Local) -
     _wait(
         lambda: "ModelVersionUnexpected" in _new(local, before).get("slack-ops-alerts", set()), 120, "version"
     )
+
+
+def test_a_stopped_scoring_service_pages(local: Local) -> None:
+    """The last fault: the service is stopped by its PID and stays down. Every ratio goes blind, so only the
+    availability alert can tell, and it pages PagerDuty and #OPS-CRITICAL."""
+    before = local.delivered()
+    stop_scoring(local.run_dir / SERVE_DIR)
+    _wait(
+        lambda: {"pagerduty-p0", "slack-ops-critical"} <= set(_new(local, before)),
+        120,
+        "the availability page",
+    )
+    new = _new(local, before)
+    assert new["pagerduty-p0"] == new["slack-ops-critical"] == {"ScoringServiceDown"}
 
 
 def test_every_rule_and_panel_query_returns_data(local: Local) -> None:

@@ -43,7 +43,7 @@ EDITS: list[tuple[str, str, str, Any, str]] = [
     ("override of an unknown alert", "vigie:alerts", "LatencyP90High.threshold", "1s",
      "vigie:alerts.LatencyP90High: no such alert (known alerts: ApiErrorRateCritical, ClientErrorRateHigh, CpuUsageHigh, "
      "CreditRefusalRateHigh, DataDriftDetected, DriftJobFailed, DriftJobStale, Http5xxRateHigh, LatencyP95High, "
-     "LatencyP99Critical, ModelVersionUnexpected, PredictionDriftDetected, Watchdog)"),
+     "LatencyP99Critical, ModelVersionUnexpected, PredictionDriftDetected, ScoringServiceDown, Watchdog)"),
     ("secret given in clear", "vigie:slackOpsWebhookUrl", "", CANARY,
      "vigie:slackOpsWebhookUrl: must be a secret but is given in clear; remove it and run "
      "`pulumi config set --secret slackOpsWebhookUrl <value>`"),

@@ -5,17 +5,20 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from conventions import contract as c
 from infra.artifacts import RULE_TESTS_FILE, RULES_FILE, render_stack
 from infra.checks import check_stack
 from infra.render import stack_dir
 from infra.serialize import to_yaml
 from infra.settings.loader import read_config, stack_file
-from rules_src.alerts import error_rate
-from rules_src.alerts.scenarios import http_requests
+from rules_src.alert import Scenario
+from rules_src.alerts import availability, error_rate
+from rules_src.alerts.scenarios import gauge, http_requests
 from rules_src.rule_groups import rule_groups
 from rules_src.stack import build_stack, load_stack
 from tests.conftest import PROJECT_DIR, STACKS
@@ -57,32 +60,57 @@ def test_generated_rule_tests_catch_rules_that_drifted_from_them(
     assert set(re.findall(r"^\s+name: (.+),$", output, flags=re.MULTILINE)) == failing
 
 
-def test_a_flood_of_client_errors_warns_and_never_pages(tmp_path: Path) -> None:
-    """30 % of requests answered 422 (a client sending bad payloads) for 30 minutes: the 4xx warning fires,
-    the P0 and the 5xx warning stay silent, judged by promtool over prod's generated rules."""
-    stack = load_stack(PROJECT_DIR, "prod")
-    flood = http_requests(stack.alerts.scope.scoring_labels, "422", 0.3)
-    silent = [{"eval_time": "30m", "alertname": name, "exp_alerts": []}
-              for name in (error_rate.API_ERROR_RATE.name, error_rate.HTTP_5XX.name)]  # fmt: skip
-    alert = stack.alerts.named(error_rate.CLIENT_ERRORS.name)
-    labels = {**flood.labels, **alert.labels()}
+def _scoring(stack_name: str) -> dict[str, str]:
+    return load_stack(PROJECT_DIR, stack_name).alerts.scope.scoring_labels
+
+
+def _flood() -> Scenario:
+    """30 % of requests answered 422 (a client sending bad payloads)."""
+    return http_requests(_scoring("prod"), "422", 0.3)
+
+
+def _unhealthy() -> Scenario:
+    """Both replicas reported, neither healthy (a crash loop: the pods are scraped, the model is not served)."""
+    labels = {**_scoring("prod"), c.DEPLOYMENT: "CreditScorer"}
+    series = tuple(gauge(c.REPLICAS_HEALTHY.name, {**labels, c.REPLICA: r}, 0) for r in "ab")
+    return Scenario(series, 0, _scoring("prod"), active_from=0)
+
+
+CROSS_CHECKS = {
+    "a flood of client errors warns and never pages": (
+        _flood, error_rate.CLIENT_ERRORS.name, (error_rate.API_ERROR_RATE.name, error_rate.HTTP_5XX.name)),
+    "replicas reported but none healthy page as a dead service": (
+        _unhealthy, availability.SCORING_DOWN.name, ()),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("scenario", "fires", "silent"), CROSS_CHECKS.values(), ids=CROSS_CHECKS)
+def test_prods_rules_judge_a_scenario_as_production_would(
+    tmp_path: Path, scenario: Callable[[], Scenario], fires: str, silent: tuple[str, ...]
+) -> None:
+    """Steady series for 30 minutes, judged by promtool over prod's generated rules: `fires` fires with its
+    labels and annotations, the `silent` alerts stay silent."""
+    stack, steady = load_stack(PROJECT_DIR, "prod"), scenario()
+    alert = stack.alerts.named(fires)
+    labels = {**steady.labels, **alert.labels()}
     annotations = {
         "summary": alert.summary(),
-        "description": alert.description_for(flood.value, labels),
+        "description": alert.description_for(steady.value, labels),
         "runbook_url": stack.alerts.links.runbook(alert),
         "dashboard_url": stack.alerts.links.dashboard(alert),
     }
-    warned = {"eval_time": "30m", "alertname": alert.name,
-              "exp_alerts": [{"exp_labels": labels, "exp_annotations": annotations}]}  # fmt: skip
+    checks = [{"eval_time": "30m", "alertname": name, "exp_alerts": []} for name in silent]
+    checks.append({"eval_time": "30m", "alertname": alert.name,
+                   "exp_alerts": [{"exp_labels": labels, "exp_annotations": annotations}]})  # fmt: skip
     tests = {
         "rule_files": [RULES_FILE],
         "evaluation_interval": "1m",
         "group_eval_order": [g["name"] for g in rule_groups(stack.alerts)],
-        "tests": [{"interval": flood.interval, "input_series": [s.promtool() for s in flood.series],
-                   "alert_rule_test": [*silent, warned]}],
+        "tests": [{"interval": steady.interval, "input_series": [s.promtool() for s in steady.series],
+                   "alert_rule_test": checks}],
     }  # fmt: skip
     shutil.copy(stack_dir(PROJECT_DIR, "prod") / RULES_FILE, tmp_path / RULES_FILE)
-    (tmp_path / "flood.test.yaml").write_text(to_yaml(tests))
-    done = subprocess.run(["promtool", "test", "rules", "flood.test.yaml"], cwd=tmp_path, capture_output=True,
+    (tmp_path / "cross.test.yaml").write_text(to_yaml(tests))
+    done = subprocess.run(["promtool", "test", "rules", "cross.test.yaml"], cwd=tmp_path, capture_output=True,
                           text=True, timeout=300, check=False)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
