@@ -208,6 +208,10 @@ DRIFT_ROWS = Metric(
     "vigie_drift_rows", Kind.GAUGE, Source.DRIFT_JOB,
     "Rows compared, by dataset (reference or current).", (*_DRIFT, DATASET),
 )  # fmt: skip
+DRIFT_INSUFFICIENT_DATA = Metric(
+    "vigie_drift_insufficient_data", Kind.GAUGE, Source.DRIFT_JOB,
+    "1 when the last run's window held fewer rows than drift.minRows, so no verdict was drawn.", _DRIFT,
+)  # fmt: skip
 DRIFT_LAST_RUN_SUCCESS = Metric(
     "vigie_drift_last_run_success", Kind.GAUGE, Source.DRIFT_JOB,
     "1 when the last drift run succeeded, 0 when it failed.", _DRIFT,

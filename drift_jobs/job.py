@@ -25,11 +25,19 @@ from drift_jobs.prediction_drift import prediction_drift
 from drift_jobs.prediction_log import Window, labelled, read_labels, read_window
 from drift_jobs.progress import Progress
 from drift_jobs.publish import publish
-from drift_jobs.push import push_failure, push_success
+from drift_jobs.push import push_failure, push_insufficient, push_success
 from drift_jobs.sampling import CURRENT_SEED, REFERENCE_SEED, sample_rows
 from drift_jobs.schema_checks import check_has_values
 from drift_jobs.storage import join
 from drift_jobs.summary import SUMMARY_FILE, summary_json
+
+
+@dataclass(frozen=True)
+class Thin:
+    """A window too thin for a verdict: its rows, and the fewest drift.minRows asks for."""
+
+    rows: int
+    needed: int
 
 
 @dataclass(frozen=True)
@@ -42,7 +50,8 @@ class Outcome:
 REPORTS_MODULE = "drift_jobs.reports"
 
 
-def run(config: JobConfig, progress: Progress) -> Outcome:
+def run(config: JobConfig, progress: Progress) -> Outcome | Thin:
+    """The run's verdicts and reports, or, for a window too thin to judge, why none were drawn."""
     _start_importing(REPORTS_MODULE)
     with warnings.catch_warnings():
         # scipy notes each time its exact KS p-value falls back to the asymptotic one (p-values near 0), in
@@ -66,8 +75,13 @@ def _start_importing(module: str) -> None:
     threading.Thread(target=load, name=f"import {module}").start()
 
 
-def _run(config: JobConfig, progress: Progress) -> Outcome:
-    analysis, report_rows = analyse(config, progress)
+def _run(config: JobConfig, progress: Progress) -> Outcome | Thin:
+    analysed = analyse(config, progress)
+    if isinstance(analysed, Thin):
+        with progress.stage("pushing the metrics"):
+            push_insufficient(config.pushgateway, config.stack, analysed.rows, ended_at=time.time())
+        return analysed
+    analysis, report_rows = analysed
     with progress.stage("writing the reports"), tempfile.TemporaryDirectory(prefix="vigie-drift-") as staged:
         from drift_jobs.reports import PERFORMANCE_REPORT, write_reports  # see _start_importing
 
@@ -82,8 +96,9 @@ def _run(config: JobConfig, progress: Progress) -> Outcome:
     return Outcome(analysis, published)
 
 
-def analyse(config: JobConfig, progress: Progress) -> tuple[Analysis, ReportRows]:
-    """The three analyses, and the rows the reports draw from; the whole window is released on return."""
+def analyse(config: JobConfig, progress: Progress) -> tuple[Analysis, ReportRows] | Thin:
+    """The three analyses, and the rows the reports draw from (the whole window is released on return); or,
+    when the window holds fewer rows than drift.minRows, why no verdict can be drawn."""
     drift = config.drift
     with progress.stage("reading the model artifact"):
         artifact = read_model_artifact(config.model_uri)
@@ -95,6 +110,8 @@ def analyse(config: JobConfig, progress: Progress) -> tuple[Analysis, ReportRows
             config.log_uri, window, artifact.metadata.features, request_ids=labels is not None
         )
     progress.log(f"{current.num_rows:,} rows in the window, {artifact.reference.num_rows:,} in the reference")
+    if current.num_rows < drift.min_rows:
+        return Thin(current.num_rows, drift.min_rows)
     features = [f.name for f in artifact.metadata.features]
     reference_source = shown(join(config.model_uri, REFERENCE_FILE))
     reference_tested = _sample(
@@ -175,8 +192,14 @@ def _push_failed_status(config: JobConfig, progress: Progress) -> None:
         progress.log("pushed the failed status")
 
 
-def verdict(config: JobConfig, outcome: Outcome) -> str:
+def verdict(config: JobConfig, outcome: Outcome | Thin) -> str:
     """What the run found, in a few lines for the person or the log that ran it."""
+    if isinstance(outcome, Thin):
+        return (
+            f"stack {config.stack}, window {iso(config.window_start)}..{iso(config.window_end)}: insufficient "
+            f"data: {outcome.rows:,} rows, fewer than drift.minRows ({outcome.needed:,}); no verdict drawn "
+            "and no reports written"
+        )
     analysis = outcome.analysis
     data, prediction = analysis.data, analysis.prediction
     compare = ">" if data.detected else "≤"

@@ -28,6 +28,16 @@ def push_success(gateway: str, stack: str, analysis: Analysis, ended_at: float) 
     rows = _gauge(registry, c.DRIFT_ROWS)
     rows.labels(**{c.DATASET: REFERENCE}).set(analysis.rows.reference_tested)
     rows.labels(**{c.DATASET: CURRENT}).set(analysis.rows.current_tested)
+    _gauge(registry, c.DRIFT_INSUFFICIENT_DATA).set(0)
+    _push(gateway, stack, registry, replace=True)
+
+
+def push_insufficient(gateway: str, stack: str, current_rows: int, ended_at: float) -> None:
+    """A run that worked but drew no verdict: the previous verdicts are replaced, not left to look current."""
+    registry = CollectorRegistry()
+    _status(registry, success=True, ended_at=ended_at)
+    _gauge(registry, c.DRIFT_INSUFFICIENT_DATA).set(1)
+    _gauge(registry, c.DRIFT_ROWS).labels(**{c.DATASET: CURRENT}).set(current_rows)
     _push(gateway, stack, registry, replace=True)
 
 

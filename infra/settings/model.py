@@ -280,6 +280,11 @@ class Drift(Section):
         10,
         description="The drift share is taken over the top N features by model importance (all are tested).",
     )
+    min_rows: PositiveInt = Field(
+        500,
+        description="Fewest rows of the window a verdict is drawn from: a thinner window reports insufficient "
+        "data (DriftDataInsufficient) rather than a 'no drift' that a handful of rows cannot support.",
+    )
     sample_size: PositiveInt = Field(
         2000,
         description="Rows drawn at random from each side before the tests, so that negligible shifts on big windows "

@@ -47,6 +47,16 @@ def _last_run(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
     return Scenario((series,), status, scope.drift_labels, interval="1m", active_from=0)
 
 
+def _too_few_rows(scope: Scope, threshold: float | None) -> p.Expr:
+    return p.eq(scope.drift(c.DRIFT_INSUFFICIENT_DATA.name), 1)
+
+
+def _data_thickness(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
+    thin = 1 if breach else 0
+    series = gauge(c.DRIFT_INSUFFICIENT_DATA.name, scope.drift_labels, thin)
+    return Scenario((series,), thin, scope.drift_labels, active_from=0)
+
+
 def _prediction_drifted(scope: Scope, threshold: float | None) -> p.Expr:
     return p.eq(scope.drift(c.PREDICTION_DRIFT_DETECTED.name), 1)
 
@@ -143,4 +153,22 @@ PREDICTION_DRIFT = AlertSpec(
     scenario=_prediction_verdict,
 )
 
-ALERTS = (DATA_DRIFT, PREDICTION_DRIFT, DRIFT_JOB_FAILED, DRIFT_JOB_STALE)
+DRIFT_DATA_INSUFFICIENT = AlertSpec(
+    name="DriftDataInsufficient",
+    family="drift-job",
+    service="drift",
+    category=Category.ML_DEGRADATION,
+    severity=Severity.WARNING,
+    unit=Unit.NONE,
+    threshold=None,
+    for_=DRIFT_FOR,
+    expr=_too_few_rows,
+    summary="The last drift run had too few rows to judge",
+    description="The last drift run of stack {stack} found fewer rows in its window than drift.minRows: it drew "
+    "no verdict, so drift is not being watched. Is the scoring service logging its predictions?",
+    value_format=ValueFormat.NONE,
+    dashboard=uids.DRIFT,
+    scenario=_data_thickness,
+)
+
+ALERTS = (DATA_DRIFT, PREDICTION_DRIFT, DRIFT_JOB_FAILED, DRIFT_JOB_STALE, DRIFT_DATA_INSUFFICIENT)

@@ -77,6 +77,7 @@ def test_pushed_metrics_are_the_summarys_figures(
     assert gateway.value("vigie_prediction_drift_statistic") == summary["prediction_drift"]["statistic"]
     assert gateway.value("vigie_prediction_drift_p_value") == summary["prediction_drift"]["p_value"]
     assert gateway.value("vigie_prediction_drift_detected") == int(summary["prediction_drift"]["drifted"])
+    assert gateway.value("vigie_drift_insufficient_data") == 0
     assert gateway.value("vigie_drift_business_cost") == performance["business_cost"]
     assert gateway.value("vigie_drift_reference_business_cost") == performance["reference_business_cost"]
     assert gateway.value("vigie_drift_auc") == performance["auc"]
@@ -157,3 +158,25 @@ def test_the_rows_before_the_window_are_in_its_first_partition(shared_dataset: D
     stale = pq.read_table(first / names[-1])
     assert stale.num_rows == SCENARIO.stale_rows
     assert set(SHIFTED) <= set(stale.column_names)
+
+
+def test_a_window_thinner_than_min_rows_reports_insufficient_data_not_no_drift(
+    vigie: CliRunner, project: Path, shared_dataset: Dataset, gateway: Gateway, tmp_path: Path
+) -> None:
+    """4,000 rows against minRows 5,000: no verdict, no report, exit 0; the status says why, and the previous
+    run's verdicts are replaced rather than left to look current."""
+    assert vigie(*run_args(project, shared_dataset, gateway.url, tmp_path / "first"))[0] == 0
+    edit_stack(project / f"Pulumi.{STACK}.yaml", "vigie:drift", "minRows", 5000)
+    code, out, err = vigie(*run_args(project, shared_dataset, gateway.url, tmp_path / "thin"))
+    assert code == 0, err
+    assert out.strip().endswith(
+        "insufficient data: 4,000 rows, fewer than drift.minRows (5,000); no verdict drawn and no reports written"
+    )
+    assert not (tmp_path / "thin").exists()
+    assert gateway.value("vigie_drift_insufficient_data") == 1
+    assert gateway.value("vigie_drift_last_run_success") == 1
+    assert gateway.value("vigie_drift_rows", dataset="current") == 4000
+    assert not {name for name, _ in gateway.metrics()} & {
+        "vigie_drift_share",
+        "vigie_prediction_drift_detected",
+    }

@@ -42,8 +42,8 @@ EDITS: list[tuple[str, str, str, Any, str]] = [
      "vigie:monitoring.retention: '2 weeks' is not a Prometheus duration (examples: 30s, 5m, 1h30m, 7d)"),
     ("override of an unknown alert", "vigie:alerts", "LatencyP90High.threshold", "1s",
      "vigie:alerts.LatencyP90High: no such alert (known alerts: ApiErrorRateCritical, ClientErrorRateHigh, CpuUsageHigh, "
-     "CreditRefusalRateHigh, DataDriftDetected, DriftJobFailed, DriftJobStale, Http5xxRateHigh, LatencyP95High, "
-     "LatencyP99Critical, ModelVersionUnexpected, PredictionDriftDetected, ScoringServiceDown, Watchdog)"),
+     "CreditRefusalRateHigh, DataDriftDetected, DriftDataInsufficient, DriftJobFailed, DriftJobStale, Http5xxRateHigh, "
+     "LatencyP95High, LatencyP99Critical, ModelVersionUnexpected, PredictionDriftDetected, ScoringServiceDown, Watchdog)"),
     ("secret given in clear", "vigie:slackOpsWebhookUrl", "", CANARY,
      "vigie:slackOpsWebhookUrl: must be a secret but is given in clear; remove it and run "
      "`pulumi config set --secret slackOpsWebhookUrl <value>`"),
