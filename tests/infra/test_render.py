@@ -42,7 +42,8 @@ def test_one_threshold_edit_changes_only_the_lines_that_express_it(project: Path
     edit_stack(project / "Pulumi.prod.yaml", "vigie:alerts", "Http5xxRateHigh.threshold", 0.02)
 
     code, out, _ = vigie("--project-dir", project, "render", "--all", "--check")
-    assert code == 1 and "-    expr: error_rate_5xx > 0.01\n+    expr: error_rate_5xx > 0.02\n" in out
+    guard = " and application:http_requests:rate1m >= 1"
+    assert code == 1 and f"-    expr: error_rate_5xx > 0.01{guard}\n+    expr: error_rate_5xx > 0.02{guard}\n" in out
 
     vigie("--project-dir", project, "render", "--all")
     after = {p.relative_to(generated).as_posix(): p.read_text() for p in generated.rglob("*") if p.is_file()}
