@@ -1,5 +1,6 @@
-"""ML degradation: drift on more than 30 % of the important features (KS test), and the drift job's own
-health: a failed last run, or no successful run within the schedule plus a grace period (seed §3.B-C)."""
+"""ML degradation: drift on more than 30 % of the important features (KS test), a drifted score distribution,
+and the drift job's own health: a failed last run, a window too thin to judge, or no successful run within the
+schedule plus a grace period (seed §3.B-C)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,16 @@ from conventions import dashboard_uids as uids
 from conventions import promql as p
 from conventions.promql import promql_number
 from conventions.routing import Category, Severity
-from rules_src.alert import AlertSpec, Scenario, Scope, Series, Unit, ValueFormat
+from rules_src.alert import (
+    AlertSpec,
+    ExprBuilder,
+    Scenario,
+    ScenarioBuilder,
+    Scope,
+    Series,
+    Unit,
+    ValueFormat,
+)
 from rules_src.alerts.scenarios import MARGIN, STEPS, gauge
 
 DRIFT_SHARE_THRESHOLD = 0.30  # "plus de 30% des colonnes sont en drift"; also the job's own verdict
@@ -47,24 +57,24 @@ def _last_run(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
     return Scenario((series,), status, scope.drift_labels, interval="1m", active_from=0)
 
 
-def _too_few_rows(scope: Scope, threshold: float | None) -> p.Expr:
-    return p.eq(scope.drift(c.DRIFT_INSUFFICIENT_DATA.name), 1)
+def _flag_raised(flag: c.Metric) -> ExprBuilder:
+    """The job's last push set `flag`, a 0/1 verdict gauge, to 1."""
+
+    def build(scope: Scope, threshold: float | None) -> p.Expr:
+        return p.eq(scope.drift(flag.name), 1)
+
+    return build
 
 
-def _data_thickness(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
-    thin = 1 if breach else 0
-    series = gauge(c.DRIFT_INSUFFICIENT_DATA.name, scope.drift_labels, thin)
-    return Scenario((series,), thin, scope.drift_labels, active_from=0)
+def _flag_pushed(flag: c.Metric) -> ScenarioBuilder:
+    """The job pushed `flag` at 1 (breach) or 0."""
 
+    def build(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
+        value = 1 if breach else 0
+        series = gauge(flag.name, scope.drift_labels, value)
+        return Scenario((series,), value, scope.drift_labels, active_from=0)
 
-def _prediction_drifted(scope: Scope, threshold: float | None) -> p.Expr:
-    return p.eq(scope.drift(c.PREDICTION_DRIFT_DETECTED.name), 1)
-
-
-def _prediction_verdict(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
-    verdict = 1 if breach else 0
-    series = gauge(c.PREDICTION_DRIFT_DETECTED.name, scope.drift_labels, verdict)
-    return Scenario((series,), verdict, scope.drift_labels, active_from=0)
+    return build
 
 
 def _last_success(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
@@ -144,13 +154,13 @@ PREDICTION_DRIFT = AlertSpec(
     unit=Unit.NONE,
     threshold=None,
     for_=DRIFT_FOR,
-    expr=_prediction_drifted,
+    expr=_flag_raised(c.PREDICTION_DRIFT_DETECTED),
     summary="Prediction drift: the score distribution changed",
     description="The last drift run of stack {stack} found the distribution of the model's scores drifted "
     "from the reference (Kolmogorov–Smirnov): check the data drift and the decisions, and plan a retraining.",
     value_format=ValueFormat.NONE,
     dashboard=uids.DRIFT,
-    scenario=_prediction_verdict,
+    scenario=_flag_pushed(c.PREDICTION_DRIFT_DETECTED),
 )
 
 DRIFT_DATA_INSUFFICIENT = AlertSpec(
@@ -162,13 +172,13 @@ DRIFT_DATA_INSUFFICIENT = AlertSpec(
     unit=Unit.NONE,
     threshold=None,
     for_=DRIFT_FOR,
-    expr=_too_few_rows,
+    expr=_flag_raised(c.DRIFT_INSUFFICIENT_DATA),
     summary="The last drift run had too few rows to judge",
     description="The last drift run of stack {stack} found fewer rows in its window than drift.minRows: it drew "
     "no verdict, so drift is not being watched. Is the scoring service logging its predictions?",
     value_format=ValueFormat.NONE,
     dashboard=uids.DRIFT,
-    scenario=_data_thickness,
+    scenario=_flag_pushed(c.DRIFT_INSUFFICIENT_DATA),
 )
 
 ALERTS = (DATA_DRIFT, PREDICTION_DRIFT, DRIFT_JOB_FAILED, DRIFT_JOB_STALE, DRIFT_DATA_INSUFFICIENT)
