@@ -43,7 +43,10 @@ def test_one_threshold_edit_changes_only_the_lines_that_express_it(project: Path
 
     code, out, _ = vigie("--project-dir", project, "render", "--all", "--check")
     guard = " and application:http_requests:rate1m >= 1"
-    assert code == 1 and f"-    expr: error_rate_5xx > 0.01{guard}\n+    expr: error_rate_5xx > 0.02{guard}\n" in out
+    assert (
+        code == 1
+        and f"-    expr: error_rate_5xx > 0.01{guard}\n+    expr: error_rate_5xx > 0.02{guard}\n" in out
+    )
 
     vigie("--project-dir", project, "render", "--all")
     after = {p.relative_to(generated).as_posix(): p.read_text() for p in generated.rglob("*") if p.is_file()}
