@@ -41,6 +41,21 @@ TEST = "test"
 STACK = "stack"
 JOB = "job"
 LE = "le"
+POD = "pod"
+CONTAINER = "container"
+ENDPOINT = "endpoint"
+"""`namespace`, `pod`, `container`, `endpoint` and `job` are the labels a PodMonitor gives every series it scrapes."""
+NODE_TYPE_POD_LABEL = "ray_io_node_type"
+"""KubeRay's `ray.io/node-type` pod label ("head" or "worker"), as the PodMonitor's podTargetLabels sanitise it."""
+RAY_NODE_TYPE = "RayNodeType"
+"""Ray's own tag on its node metrics: "head" or "worker", wherever Ray runs (ray 2.60's reporter agent)."""
+HEAD_NODE = "head"
+WORKER_NODE = "worker"
+
+SCORING_ROUTE = "/predict"
+"""The route of one credit application: what the seed's latency alerts are about."""
+BATCH_ROUTE = "/predict/batch"
+"""The route of a batch of applications, slower by design: it has its own latency alert."""
 
 RAY_PREFIX = "ray_"
 DRIFT_PUSH_JOB = "vigie-drift"
@@ -102,6 +117,13 @@ REPLICAS_HEALTHY = Metric(
     "ray_serve_deployment_replica_healthy", Kind.GAUGE, Source.RAY_SERVE,
     "1 per healthy running replica.", (APPLICATION, DEPLOYMENT, REPLICA),
 )  # fmt: skip
+APPLICATION_STATUS = Metric(
+    "ray_serve_application_status", Kind.GAUGE, Source.RAY_SERVE,
+    "A Serve application's status as a number: 6 while RUNNING (0 unknown, 1 deploy failed, 2 unhealthy, "
+    "3 not started, 4 deleting, 5 deploying).", (APPLICATION,),
+)  # fmt: skip
+APPLICATION_RUNNING = 6
+"""ray_serve_application_status of a RUNNING application (ray.serve.schema ApplicationStatus.to_numeric)."""
 AUTOSCALING_TARGET_REPLICAS = Metric(
     "ray_serve_autoscaling_target_replicas", Kind.GAUGE, Source.RAY_SERVE,
     "Replicas the autoscaler is moving to.", (APPLICATION, DEPLOYMENT),
@@ -122,7 +144,7 @@ AUTOSCALING_TOTAL_REQUESTS = Metric(
 # --- Ray node ------------------------------------------------------------------------------------------------
 NODE_CPU_UTILIZATION = Metric(
     "ray_node_cpu_utilization", Kind.GAUGE, Source.RAY_NODE,
-    "CPU utilisation of a Ray node (one pod on Kubernetes), in percent of its CPUs.", ("ip",),
+    "CPU utilisation of a Ray node (one pod on Kubernetes), in percent of its CPUs.", ("ip", RAY_NODE_TYPE),
 )  # fmt: skip
 
 # --- The scoring app's own metrics ---------------------------------------------------------------------------
@@ -155,62 +177,85 @@ PREDICTION_LOG_WRITE_FAILURES = _ray_custom(
 
 # --- The drift job (pushed to the Pushgateway, grouped by job and stack) -------------------------------------
 _DRIFT = (JOB, STACK)
+_VERDICT = (*_DRIFT, MODEL_VERSION)
+"""Labels of a run's verdicts: the model version of the artifact the run judged (a label, not a grouping key,
+so the next run's push replaces the group whatever its version). The job's status metrics carry none: a run can
+fail before it reads the artifact."""
 DRIFT_SHARE = Metric(
     "vigie_drift_share", Kind.GAUGE, Source.DRIFT_JOB,
-    "Share of the important features whose distribution drifted (KS; chi-square on categories), 0 to 1.", _DRIFT,
+    "Share of the important features whose distribution drifted (KS; chi-square on categories), 0 to 1.", _VERDICT,
 )  # fmt: skip
 DRIFT_DRIFTED_FEATURES = Metric(
     "vigie_drift_drifted_features", Kind.GAUGE, Source.DRIFT_JOB,
-    "Important features that drifted.", _DRIFT,
+    "Important features that drifted.", _VERDICT,
 )  # fmt: skip
 DRIFT_IMPORTANT_FEATURES = Metric(
     "vigie_drift_important_features", Kind.GAUGE, Source.DRIFT_JOB,
-    "Important features tested (top N by model importance).", _DRIFT,
+    "Important features tested (top N by model importance).", _VERDICT,
 )  # fmt: skip
 DRIFT_FEATURE_STATISTIC = Metric(
     "vigie_drift_feature_statistic", Kind.GAUGE, Source.DRIFT_JOB,
     "Two-sample test statistic of one feature, reference against current (KS, or chi-square on categories).",
-    (*_DRIFT, FEATURE, TEST),
+    (*_VERDICT, FEATURE, TEST),
 )  # fmt: skip
 DRIFT_FEATURE_P_VALUE = Metric(
     "vigie_drift_feature_p_value", Kind.GAUGE, Source.DRIFT_JOB,
-    "p-value of one feature's two-sample test (KS, or chi-square on categories).", (*_DRIFT, FEATURE, TEST),
+    "p-value of one feature's two-sample test (KS, or chi-square on categories).", (*_VERDICT, FEATURE, TEST),
 )  # fmt: skip
 DRIFT_FEATURE_DRIFTED = Metric(
     "vigie_drift_feature_drifted", Kind.GAUGE, Source.DRIFT_JOB,
-    "1 when the feature's p-value is below the threshold.", (*_DRIFT, FEATURE, TEST),
+    "1 when the feature's p-value is below the threshold.", (*_VERDICT, FEATURE, TEST),
 )  # fmt: skip
 PREDICTION_DRIFT_STATISTIC = Metric(
     "vigie_prediction_drift_statistic", Kind.GAUGE, Source.DRIFT_JOB,
-    "Kolmogorov–Smirnov statistic of the score distribution, reference against current.", _DRIFT,
+    "Kolmogorov–Smirnov statistic of the score distribution, reference against current.", _VERDICT,
 )  # fmt: skip
 PREDICTION_DRIFT_DETECTED = Metric(
     "vigie_prediction_drift_detected", Kind.GAUGE, Source.DRIFT_JOB,
-    "1 when the run found the score distribution drifted (KS p-value below drift.pValue), 0 otherwise.", _DRIFT,
+    "1 when the run found the score distribution drifted (KS p-value below drift.pValue), 0 otherwise.", _VERDICT,
 )  # fmt: skip
 PREDICTION_DRIFT_P_VALUE = Metric(
     "vigie_prediction_drift_p_value", Kind.GAUGE, Source.DRIFT_JOB,
-    "Kolmogorov–Smirnov p-value of the score distribution.", _DRIFT,
+    "Kolmogorov–Smirnov p-value of the score distribution.", _VERDICT,
 )  # fmt: skip
 BUSINESS_COST = Metric(
     "vigie_drift_business_cost", Kind.GAUGE, Source.DRIFT_JOB,
-    "Business cost per application on labelled current data (FN and FP costs from settings).", _DRIFT,
+    "Business cost per application on labelled current data (FN and FP costs from settings).", _VERDICT,
 )  # fmt: skip
 REFERENCE_BUSINESS_COST = Metric(
     "vigie_drift_reference_business_cost", Kind.GAUGE, Source.DRIFT_JOB,
-    "Business cost per application on the reference data, for comparison.", _DRIFT,
+    "Business cost per application on the reference data at θ*, the base both cohorts' costs compare with.",
+    _VERDICT,
 )  # fmt: skip
 AUC = Metric(
     "vigie_drift_auc", Kind.GAUGE, Source.DRIFT_JOB,
-    "ROC AUC on labelled current data.", _DRIFT,
+    "ROC AUC on labelled current data.", _VERDICT,
 )  # fmt: skip
 DRIFT_ROWS = Metric(
     "vigie_drift_rows", Kind.GAUGE, Source.DRIFT_JOB,
-    "Rows compared, by dataset (reference or current).", (*_DRIFT, DATASET),
+    "Rows compared, by dataset (reference or current).", (*_VERDICT, DATASET),
 )  # fmt: skip
 DRIFT_INSUFFICIENT_DATA = Metric(
     "vigie_drift_insufficient_data", Kind.GAUGE, Source.DRIFT_JOB,
-    "1 when the last run's window held fewer rows than drift.minRows, so no verdict was drawn.", _DRIFT,
+    "1 when the last run's window held fewer rows than drift.minRows, so no verdict was drawn.", _VERDICT,
+)  # fmt: skip
+DRIFT_MODEL_VERSION_INFO = Metric(
+    "vigie_drift_model_version_info", Kind.GAUGE, Source.DRIFT_JOB,
+    "1 for the model version the last successful run judged (the artifact it read).", _VERDICT,
+)  # fmt: skip
+MATURED_LABELLED_ROWS = Metric(
+    "vigie_drift_matured_labelled_rows", Kind.GAUGE, Source.DRIFT_JOB,
+    "Rows of the matured cohort (the window of the same length ending drift.labelDelay ago) with a true label.",
+    _VERDICT,
+)  # fmt: skip
+MATURED_BUSINESS_COST = Metric(
+    "vigie_drift_matured_business_cost", Kind.GAUGE, Source.DRIFT_JOB,
+    "Business cost per application on the matured cohort; pushed only with at least drift.minLabelledRows.",
+    _VERDICT,
+)  # fmt: skip
+MATURED_AUC = Metric(
+    "vigie_drift_matured_auc", Kind.GAUGE, Source.DRIFT_JOB,
+    "ROC AUC on the matured cohort; pushed only with at least drift.minLabelledRows of both classes.", _VERDICT,
 )  # fmt: skip
 DRIFT_LAST_RUN_SUCCESS = Metric(
     "vigie_drift_last_run_success", Kind.GAUGE, Source.DRIFT_JOB,
@@ -245,10 +290,22 @@ ERROR_RATE_5XX = Recording("error_rate_5xx", "Share of requests answered 5xx ove
 CLIENT_ERROR_RATE = Recording(
     "application:http_requests_4xx:ratio_rate1m", "Share of requests answered 4xx over 1 minute."
 )
-LATENCY_P50 = Recording("application:http_request_duration_seconds:p50", "Median request latency, seconds.")
-LATENCY_P95 = Recording("application:http_request_duration_seconds:p95", "p95 request latency, seconds.")
-LATENCY_P99 = Recording("application:http_request_duration_seconds:p99", "p99 request latency, seconds.")
-CPU_USAGE = Recording("cpu_usage_percentage", "Mean CPU utilisation of the scoring cluster's nodes, percent.")
+LATENCY_P50 = Recording(
+    "application:http_request_duration_seconds:p50", f"Median latency of {SCORING_ROUTE}, seconds."
+)
+LATENCY_P95 = Recording(
+    "application:http_request_duration_seconds:p95", f"p95 latency of {SCORING_ROUTE}, seconds."
+)
+LATENCY_P99 = Recording(
+    "application:http_request_duration_seconds:p99", f"p99 latency of {SCORING_ROUTE}, seconds."
+)
+BATCH_LATENCY_P99 = Recording(
+    "application:batch_request_duration_seconds:p99", f"p99 latency of {BATCH_ROUTE}, seconds."
+)
+CPU_USAGE = Recording(
+    "cpu_usage_percentage",
+    "Mean CPU utilisation of the scoring cluster's worker nodes (the replicas'), percent.",
+)
 ACCEPTED_COUNT = Recording("accepted_credit_count", "Applications accepted over the last hour.")
 REJECTED_COUNT = Recording("rejected_credit_count", "Applications rejected over the last hour.")
 SCORE_MEAN = Recording("score_distribution_mean", "Mean score returned over 5 minutes.")

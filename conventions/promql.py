@@ -97,9 +97,12 @@ class Range(Expr):
 
     selector: Selector
     window: str
+    offset: str = ""
+    """How far back the window ends (`offset 1w`); empty for now."""
 
     def render(self) -> str:
-        return f"{self.selector.render()}[{self.window}]"
+        shifted = f" offset {self.offset}" if self.offset else ""
+        return f"{self.selector.render()}[{self.window}]{shifted}"
 
 
 @dataclass(frozen=True)
@@ -111,8 +114,8 @@ class Call(Expr):
         return f"{self.function}({', '.join(arg.render() for arg in self.args)})"
 
 
-def rate(selector: Selector, window: str) -> Call:
-    return Call("rate", (Range(selector, window),))
+def rate(selector: Selector, window: str, offset: str = "") -> Call:
+    return Call("rate", (Range(selector, window, offset),))
 
 
 def increase(selector: Selector, window: str) -> Call:
@@ -160,13 +163,15 @@ min = partial(Aggregate, "min")
 avg = partial(Aggregate, "avg")
 count = partial(Aggregate, "count")
 
-BinaryOp = Literal["*", "/", "+", "-", "==", ">", ">=", "and", "or"]
+BinaryOp = Literal["*", "/", "+", "-", "==", "!=", "<", ">", ">=", "and", "or"]
 _PRECEDENCE: dict[BinaryOp, int] = {
     "*": 5,
     "/": 5,
     "+": 4,
     "-": 4,
     "==": 3,
+    "!=": 3,
+    "<": 3,
     ">": 3,
     ">=": 3,
     "and": 2,
@@ -220,6 +225,8 @@ mul = partial(binary, "*")
 add = partial(binary, "+")
 sub = partial(binary, "-")
 eq = partial(binary, "==")
+ne = partial(binary, "!=")
+lt = partial(binary, "<")
 gt = partial(binary, ">")
 """`lhs > rhs`: against a number, the series of `lhs` above it (a filter, as alert expressions use it)."""
 ge = partial(binary, ">=")
@@ -243,6 +250,8 @@ class Scope:
     min_request_rate: float = 0.0
     """Requests per second below which the error-ratio alerts stay silent: at night, 1 failure in 10
     requests is a 10 % error rate that nobody should be paged for."""
+    min_replicas: int = 1
+    """Healthy replicas the service keeps at least (serving.autoscaling.minReplicas): fewer pages."""
 
     @classmethod
     def grafana(cls, namespace: str, application: str, stack: str) -> Scope:

@@ -16,7 +16,8 @@ from dashboards_src.thresholds import PERCENT, Line, alert_lines, runbook_links
 from rules_src.alerts import cpu, error_rate, latency
 from rules_src.stack import Alerts, Stack
 
-LATENCY = (Line(latency.LATENCY_P95), Line(latency.LATENCY_P99))
+SCORING_LATENCY = (Line(latency.LATENCY_P95), Line(latency.LATENCY_P99))
+LATENCY = (*SCORING_LATENCY, Line(latency.BATCH_LATENCY_P99))
 ERRORS = (Line(error_rate.HTTP_5XX), Line(error_rate.API_ERROR_RATE))
 CLIENT_ERRORS = (Line(error_rate.CLIENT_ERRORS),)
 CPU = (Line(cpu.CPU_USAGE, PERCENT),)
@@ -38,11 +39,11 @@ def p95_latency_now(alerts: Alerts) -> Any:
     """The latency users feel, coloured at the stack's p95 and p99 alert thresholds."""
     return style.stat(
         "p95 latency",
-        "p95 request latency at Serve's proxy over the last minute.",
+        f"p95 latency of {c.SCORING_ROUTE} at Serve's proxy over the last minute.",
         [Query(recorded_max(c.LATENCY_P95))],
         unit="s",
-        colors=alert_lines(alerts, *LATENCY),
-        links=runbook_links(alerts, *LATENCY),
+        colors=alert_lines(alerts, *SCORING_LATENCY),
+        links=runbook_links(alerts, *SCORING_LATENCY),
     )
 
 
@@ -128,11 +129,13 @@ def client_error_rate(alerts: Alerts) -> Any:
 
 
 def latency_quantiles(alerts: Alerts) -> Any:
-    """p50, p95 and p99 latency against the p95 and p99 alert thresholds."""
-    quantiles = ((c.LATENCY_P50, "p50"), (c.LATENCY_P95, "p95"), (c.LATENCY_P99, "p99"))
+    """p50, p95 and p99 latency of the scoring route, and p99 of the batch route, against their thresholds."""
+    quantiles = ((c.LATENCY_P50, "p50"), (c.LATENCY_P95, "p95"), (c.LATENCY_P99, "p99"),
+                 (c.BATCH_LATENCY_P99, "p99 batch"))  # fmt: skip
     return style.timeseries(
         "Latency",
-        "Request latency quantiles at Serve's proxy over 1 minute; dashed: alert thresholds.",
+        f"Latency quantiles of {c.SCORING_ROUTE} and, as 'p99 batch', of {c.BATCH_ROUTE}, at Serve's proxy "
+        "over 1 minute; dashed: alert thresholds.",
         [Query(recorded(rec), name) for rec, name in quantiles],
         unit="s",
         lines=alert_lines(alerts, *LATENCY),

@@ -30,6 +30,9 @@ class JobConfig:
     """DataDriftDetected's threshold: the run declares drift when the share is strictly above it."""
     cost_false_negative: float
     cost_false_positive: float
+    cost_increase_threshold: float
+    """ModelPerformanceDegraded's threshold: the matured cohort is degraded when its cost per application is
+    more than this share above the reference's."""
 
     @property
     def window(self) -> timedelta:
@@ -38,6 +41,16 @@ class JobConfig:
     @property
     def window_start(self) -> datetime:
         return self.window_end - self.window
+
+    @property
+    def cohort_end(self) -> datetime:
+        """The matured cohort ends drift.labelDelay before the window: its labels have had time to arrive."""
+        return self.window_end - self.drift.label_delay.timedelta
+
+    @property
+    def cohort_start(self) -> datetime:
+        """The matured cohort is as long as the window, so the two costs weigh alike."""
+        return self.cohort_end - self.window
 
     @property
     def run_id(self) -> str:
@@ -57,7 +70,8 @@ def job_config(
     """The stack's settings, each URI replaced by its override when given and resolved under the project."""
     settings = stack.settings
     threshold = stack.alerts.named(drift_alerts.DATA_DRIFT.name).threshold
-    assert threshold is not None  # DataDriftDetected is a ratio alert: the catalog gives it a threshold
+    increase = stack.alerts.named(drift_alerts.MODEL_PERFORMANCE.name).threshold
+    assert threshold is not None and increase is not None  # ratio alerts: the catalog gives them a threshold
     return JobConfig(
         stack=stack.name,
         model_uri=resolve_location(model_uri or settings.model.artifact_uri, project_dir),
@@ -69,6 +83,7 @@ def job_config(
         share_threshold=threshold,
         cost_false_negative=settings.model.cost_false_negative,
         cost_false_positive=settings.model.cost_false_positive,
+        cost_increase_threshold=increase,
     )
 
 

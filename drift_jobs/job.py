@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from conventions.artifact_format import REFERENCE_FILE, SCORE
+from conventions.artifact_format import LABEL, REFERENCE_FILE, SCORE
 from drift_jobs.config import JobConfig, iso
 from drift_jobs.data_drift import data_drift
 from drift_jobs.errors import DriftJobError, shown
 from drift_jobs.job_result import Analysis, ReportRows, Rows
 from drift_jobs.model_artifact import ModelArtifact, read_model_artifact
-from drift_jobs.performance import Performance, performance
+from drift_jobs.performance import MaturedCohort, Performance, confusion, performance
 from drift_jobs.prediction_drift import prediction_drift
-from drift_jobs.prediction_log import Window, labelled, read_labels, read_window
+from drift_jobs.prediction_log import Window, labelled, read_cohort, read_labels, read_window
 from drift_jobs.progress import Progress
 from drift_jobs.publish import publish
 from drift_jobs.push import push_failure, push_insufficient, push_success
@@ -34,10 +34,12 @@ from drift_jobs.summary import SUMMARY_FILE, summary_json
 
 @dataclass(frozen=True)
 class Thin:
-    """A window too thin for a verdict: its rows, and the fewest drift.minRows asks for."""
+    """A window too thin for a verdict: its rows, the fewest drift.minRows asks for, and the model version
+    whose verdicts it replaces."""
 
     rows: int
     needed: int
+    model_version: str
 
 
 @dataclass(frozen=True)
@@ -79,16 +81,24 @@ def _run(config: JobConfig, progress: Progress) -> Outcome | Thin:
     analysed = analyse(config, progress)
     if isinstance(analysed, Thin):
         with progress.stage("pushing the metrics"):
-            push_insufficient(config.pushgateway, config.stack, analysed.rows, ended_at=time.time())
+            push_insufficient(
+                config.pushgateway, config.stack, analysed.model_version, analysed.rows, ended_at=time.time()
+            )
         return analysed
     analysis, report_rows = analysed
     with progress.stage("writing the reports"), tempfile.TemporaryDirectory(prefix="vigie-drift-") as staged:
-        from drift_jobs.reports import PERFORMANCE_REPORT, write_reports  # see _start_importing
+        from drift_jobs.reports import (  # see _start_importing
+            MATURED_PERFORMANCE_REPORT,
+            PERFORMANCE_REPORT,
+            write_reports,
+        )
 
         folder = Path(staged)
         reports = write_reports(folder, report_rows, analysis.metadata, analysis.data)
         if analysis.performance is not None and PERFORMANCE_REPORT not in reports:
             progress.log("the labelled rows hold one class only: no performance report")
+        if analysis.matured.performance is not None and MATURED_PERFORMANCE_REPORT not in reports:
+            progress.log("the matured cohort's labels hold one class only: no matured performance report")
         (folder / SUMMARY_FILE).write_text(summary_json(config, analysis, [*reports, SUMMARY_FILE]))
         published = publish(folder, config.reports_uri, config.stack, config.run_id)
     with progress.stage("pushing the metrics"):
@@ -111,7 +121,7 @@ def analyse(config: JobConfig, progress: Progress) -> tuple[Analysis, ReportRows
         )
     progress.log(f"{current.num_rows:,} rows in the window, {artifact.reference.num_rows:,} in the reference")
     if current.num_rows < drift.min_rows:
-        return Thin(current.num_rows, drift.min_rows)
+        return Thin(current.num_rows, drift.min_rows, artifact.metadata.version)
     features = [f.name for f in artifact.metadata.features]
     reference_source = shown(join(config.model_uri, REFERENCE_FILE))
     reference_tested = _sample(
@@ -133,11 +143,15 @@ def analyse(config: JobConfig, progress: Progress) -> tuple[Analysis, ReportRows
     if with_labels is None or with_labels.num_rows == 0:
         progress.log("no true labels for the window yet: performance is not assessed")
         with_labels = None
+    cohort = Window(config.cohort_start, config.cohort_end)
+    with progress.stage(f"reading the matured cohort, window {cohort}"):
+        matured, matured_rows = _matured(config, artifact, labels, cohort)
     rows = ReportRows(
         reference=sample_rows(reference_tested, drift.report_rows, REFERENCE_SEED),
         current=sample_rows(current_tested, drift.report_rows, CURRENT_SEED),
         labelled_reference=sample_rows(artifact.reference, drift.report_rows, REFERENCE_SEED),
         labelled=None if with_labels is None else sample_rows(with_labels, drift.report_rows, CURRENT_SEED),
+        matured=None if matured_rows is None else sample_rows(matured_rows, drift.report_rows, CURRENT_SEED),
     )
     analysis = Analysis(
         metadata=artifact.metadata,
@@ -145,6 +159,8 @@ def analyse(config: JobConfig, progress: Progress) -> tuple[Analysis, ReportRows
         data=data,
         prediction=prediction_drift(reference_tested, current_tested, drift.p_value),
         performance=None if with_labels is None else _performance(config, artifact, with_labels),
+        matured=matured,
+        reference_business_cost=_reference_cost(config, artifact),
     )
     return analysis, rows
 
@@ -161,6 +177,62 @@ def _performance(config: JobConfig, artifact: ModelArtifact, with_labels: pa.Tab
     threshold = artifact.metadata.threshold
     costs = config.cost_false_negative, config.cost_false_positive
     return performance(with_labels, artifact.reference, threshold, *costs)
+
+
+def _reference_cost(config: JobConfig, artifact: ModelArtifact) -> float:
+    reference = artifact.reference
+    counts = confusion(
+        reference.column(SCORE).to_numpy(), reference.column(LABEL).to_numpy(), artifact.metadata.threshold
+    )
+    return counts.cost(config.cost_false_negative, config.cost_false_positive)
+
+
+def _matured(
+    config: JobConfig, artifact: ModelArtifact, labels: pa.Table | None, cohort: Window
+) -> tuple[MaturedCohort, pa.Table | None]:
+    """The cohort's labelled predictions by the judged model version, and its performance when they are at
+    least drift.minLabelledRows; the rows are returned for the report only when judged."""
+    version = artifact.metadata.version
+    if labels is None:
+        with_labels = None
+    else:
+        predictions = read_cohort(config.log_uri, cohort, artifact.metadata.features, version)
+        with_labels = labelled(predictions, labels)
+    count = 0 if with_labels is None else with_labels.num_rows
+    needed = config.drift.min_labelled_rows
+    performance = None
+    if with_labels is not None and count >= needed:
+        performance = _performance(config, artifact, with_labels)
+    matured = MaturedCohort(
+        start=cohort.start,
+        end=cohort.end,
+        labelled=count,
+        needed=needed,
+        threshold=config.cost_increase_threshold,
+        performance=performance,
+    )
+    return matured, with_labels if performance is not None else None
+
+
+def _matured_line(matured: MaturedCohort) -> str:
+    """The matured cohort's verdict in one line: degraded or not, or why it was not judged."""
+    window = f"matured cohort {iso(matured.start)}..{iso(matured.end)}"
+    performance = matured.performance
+    if performance is None:
+        return (
+            f"{window}: insufficient labels: {matured.labelled:,} labelled rows, fewer than "
+            f"drift.minLabelledRows ({matured.needed:,}); performance not judged"
+        )
+    increase = matured.cost_increase
+    assert increase is not None
+    compare = ">" if matured.degraded else "≤"
+    auc = "undefined (one class)" if performance.auc is None else f"{performance.auc:.3f}"
+    return (
+        f"{window}: {matured.labelled:,} labelled rows, cost {performance.business_cost:.4f} per application "
+        f"(reference {performance.reference_business_cost:.4f}, {increase:+.0%} {compare} +{matured.threshold:.0%}): "
+        + ("DEGRADED" if matured.degraded else "not degraded")
+        + f", AUC {auc}"
+    )
 
 
 def _rows(
@@ -224,5 +296,6 @@ def verdict(config: JobConfig, outcome: Outcome | Thin) -> str:
             f"cost {performance.business_cost:.4f} per application (reference {performance.reference_business_cost:.4f}), "
             f"AUC {auc}"
         )
+    lines.append(_matured_line(analysis.matured))
     lines.append(f"reports: {shown(outcome.folder)}")
     return "\n".join(lines)

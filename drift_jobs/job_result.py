@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from conventions.artifact_format import ModelMetadata
 from drift_jobs.data_drift import DataDrift
-from drift_jobs.performance import Performance
+from drift_jobs.performance import MaturedCohort, Performance
 from drift_jobs.prediction_drift import PredictionDrift
 
 
@@ -24,6 +24,8 @@ class ReportRows:
     labelled_reference: pa.Table
     labelled: pa.Table | None
     """Scores with their true label; None without labels."""
+    matured: pa.Table | None = None
+    """The matured cohort's scores with their true label; None when it is not judged (too few labels)."""
 
 
 @dataclass(frozen=True)
@@ -50,3 +52,7 @@ class Analysis:
     prediction: PredictionDrift
     performance: Performance | None
     """None until true labels arrive for the window."""
+    matured: MaturedCohort
+    """The cohort whose labels have matured, judged or found too thin."""
+    reference_business_cost: float
+    """The reference's cost per application at θ* with the stack's costs: what both cohorts compare with."""

@@ -1,9 +1,12 @@
 """Performance degradation, once true labels arrive: confusion counts at θ*, the business cost per application
-(FN and FP costs from the stack settings) against the same cost on the reference, and ROC AUC."""
+(FN and FP costs from the stack settings) against the same cost on the reference, and ROC AUC; on the labelled
+rows of the current window, and on the matured cohort, whose labels have had time to arrive."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -89,3 +92,43 @@ def _auc(scores: npt.NDArray[Any], labels: npt.NDArray[Any]) -> float | None:
     if len(np.unique(labels)) < 2:
         return None
     return float(roc_auc_score(labels, scores))
+
+
+@dataclass(frozen=True)
+class MaturedCohort:
+    """The predictions whose labels have had time to arrive: the window of the same length ending
+    drift.labelDelay before the run's, scored by the model version judged, joined with their labels.
+
+    Credit-default labels arrive months after the prediction, so the current window is almost never labelled:
+    this cohort is where the model's real business cost is known."""
+
+    start: datetime
+    end: datetime
+    labelled: int
+    """Rows of the cohort with a true label."""
+    needed: int
+    """drift.minLabelledRows: a thinner cohort is not judged."""
+    threshold: float
+    """ModelPerformanceDegraded's threshold: the share above the reference's cost that is a degradation."""
+    performance: Performance | None
+    """None when the cohort has fewer than `needed` labelled rows: insufficient labels, no verdict."""
+
+    @property
+    def cost_increase(self) -> float | None:
+        """How far the cohort's cost per application is above the reference's, as a share of it."""
+        if self.performance is None:
+            return None
+        return relative_increase(self.performance.business_cost, self.performance.reference_business_cost)
+
+    @property
+    def degraded(self) -> bool | None:
+        """More than the threshold above the reference (as the alert compares); None without a verdict."""
+        increase = self.cost_increase
+        return None if increase is None else increase > self.threshold
+
+
+def relative_increase(cost: float, reference: float) -> float:
+    """cost / reference - 1, as PromQL divides: any cost above a zero reference is an infinite increase."""
+    if reference == 0:
+        return math.inf if cost > 0 else 0.0
+    return cost / reference - 1

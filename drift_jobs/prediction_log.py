@@ -1,5 +1,6 @@
 """The current window of the prediction log the scoring service writes (conventions.artifact_format): the rows
-scored in [start, end), and the true labels that have arrived for them."""
+scored in [start, end), and the true labels that have arrived for them; and the matured cohort, an older window
+whose labels have had time to arrive."""
 
 from __future__ import annotations
 
@@ -62,15 +63,34 @@ def read_window(uri: str, window: Window, features: list[FeatureSpec], request_i
     expected = _PREDICTION_TYPES | {f.name: feature_type(f) for f in features}
     dataset = _checked_dataset(fs, files, expected, _PREDICTIONS_TEXT)
     columns = [f.name for f in features] + [fmt.SCORE] + ([fmt.REQUEST_ID] if request_ids else [])
-    in_window = (ds.field(fmt.TIMESTAMP) >= pa.scalar(window.start, UTC_TIMESTAMP.arrow[0])) & (
-        ds.field(fmt.TIMESTAMP) < pa.scalar(window.end, UTC_TIMESTAMP.arrow[0])
-    )
     with readable(uri):
-        table = dataset.to_table(columns=columns, filter=in_window)
+        table = dataset.to_table(columns=columns, filter=_within(window))
     if table.num_rows == 0:
         raise DriftJobError(f"{shown(uri)}: no predictions in the window {window}")
     check_has_values(f"{shown(uri)} window {window}", table, [*(f.name for f in features), fmt.SCORE])
     return table
+
+
+def read_cohort(uri: str, window: Window, features: list[FeatureSpec], model_version: str) -> pa.Table:
+    """Request ids and scores of the window's predictions made by `model_version`, possibly none: a cohort
+    scored by an earlier model says nothing of this one, and a young service has no matured cohort yet."""
+    fs, root = filesystem(uri)
+    files = _partition_files(uri, fs, root, window)
+    columns = [fmt.REQUEST_ID, fmt.SCORE]
+    if not files:
+        return pa.table({fmt.REQUEST_ID: pa.array([], pa.string()), fmt.SCORE: pa.array([], pa.float64())})
+    expected = _PREDICTION_TYPES | {f.name: feature_type(f) for f in features}
+    dataset = _checked_dataset(fs, files, expected, _PREDICTIONS_TEXT)
+    scored_by = ds.field(fmt.MODEL_VERSION) == pa.scalar(model_version, pa.string())
+    with readable(uri):
+        return dataset.to_table(columns=columns, filter=_within(window) & scored_by)
+
+
+def _within(window: Window) -> ds.Expression:
+    """Rows scored in [start, end)."""
+    arrow_type = UTC_TIMESTAMP.arrow[0]
+    start, end = pa.scalar(window.start, arrow_type), pa.scalar(window.end, arrow_type)
+    return (ds.field(fmt.TIMESTAMP) >= start) & (ds.field(fmt.TIMESTAMP) < end)
 
 
 def read_labels(uri: str) -> pa.Table | None:

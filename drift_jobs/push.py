@@ -1,5 +1,6 @@
 """The run's metrics on the Pushgateway, grouped by job (contract.DRIFT_PUSH_JOB) and stack. A success replaces
-the whole group (PUT); a failure only adds its status (POST), so the last success's timestamp survives."""
+the whole group (PUT), whatever model version its verdicts carry; a failure only adds its status (POST), so the
+last success's timestamp survives."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from conventions import contract as c
 from conventions.contract import Metric
 from drift_jobs.errors import DriftJobError, shown
 from drift_jobs.job_result import Analysis
+from drift_jobs.performance import MaturedCohort
 from drift_jobs.storage import reason
 
 PUSH_TIMEOUT_SECONDS = 10.0
@@ -19,70 +21,102 @@ CURRENT = "current"
 """Values of the `dataset` label of vigie_drift_rows."""
 
 
+class _Verdicts:
+    """The gauges of one push. Every verdict carries the model version the run judged, so rules only read the
+    verdict of the version the stack declares; the status metrics carry none (a run can fail before it reads
+    the artifact)."""
+
+    def __init__(self, model_version: str) -> None:
+        self.registry = CollectorRegistry()
+        self.model_version = model_version
+        self._gauges: dict[str, Gauge] = {}
+
+    def set(self, metric: Metric, value: float, **labels: str) -> None:
+        if c.MODEL_VERSION in metric.labels:
+            labels = {c.MODEL_VERSION: self.model_version, **labels}
+        gauge = self._gauges.get(metric.name)
+        if gauge is None:
+            gauge = self._gauges[metric.name] = _gauge(self.registry, metric)
+        (gauge.labels(**labels) if labels else gauge).set(value)
+
+
 def push_success(gateway: str, stack: str, analysis: Analysis, ended_at: float) -> None:
-    registry = CollectorRegistry()
-    _status(registry, success=True, ended_at=ended_at)
-    _data_drift(registry, analysis)
-    _prediction_drift(registry, analysis)
-    _performance(registry, analysis)
-    rows = _gauge(registry, c.DRIFT_ROWS)
-    rows.labels(**{c.DATASET: REFERENCE}).set(analysis.rows.reference_tested)
-    rows.labels(**{c.DATASET: CURRENT}).set(analysis.rows.current_tested)
-    _gauge(registry, c.DRIFT_INSUFFICIENT_DATA).set(0)
-    _push(gateway, stack, registry, replace=True)
+    push = _Verdicts(analysis.metadata.version)
+    _status(push, success=True, ended_at=ended_at)
+    push.set(c.DRIFT_MODEL_VERSION_INFO, 1)
+    _data_drift(push, analysis)
+    _prediction_drift(push, analysis)
+    _performance(push, analysis)
+    _matured(push, analysis.matured)
+    push.set(c.DRIFT_ROWS, analysis.rows.reference_tested, **{c.DATASET: REFERENCE})
+    push.set(c.DRIFT_ROWS, analysis.rows.current_tested, **{c.DATASET: CURRENT})
+    push.set(c.DRIFT_INSUFFICIENT_DATA, 0)
+    _push(gateway, stack, push.registry, replace=True)
 
 
-def push_insufficient(gateway: str, stack: str, current_rows: int, ended_at: float) -> None:
+def push_insufficient(
+    gateway: str, stack: str, model_version: str, current_rows: int, ended_at: float
+) -> None:
     """A run that worked but drew no verdict: the previous verdicts are replaced, not left to look current."""
-    registry = CollectorRegistry()
-    _status(registry, success=True, ended_at=ended_at)
-    _gauge(registry, c.DRIFT_INSUFFICIENT_DATA).set(1)
-    _gauge(registry, c.DRIFT_ROWS).labels(**{c.DATASET: CURRENT}).set(current_rows)
-    _push(gateway, stack, registry, replace=True)
+    push = _Verdicts(model_version)
+    _status(push, success=True, ended_at=ended_at)
+    push.set(c.DRIFT_MODEL_VERSION_INFO, 1)
+    push.set(c.DRIFT_INSUFFICIENT_DATA, 1)
+    push.set(c.DRIFT_ROWS, current_rows, **{c.DATASET: CURRENT})
+    _push(gateway, stack, push.registry, replace=True)
 
 
 def push_failure(gateway: str, stack: str, ended_at: float) -> None:
-    registry = CollectorRegistry()
-    _status(registry, success=False, ended_at=ended_at)
-    _push(gateway, stack, registry, replace=False)
+    push = _Verdicts("")
+    _status(push, success=False, ended_at=ended_at)
+    _push(gateway, stack, push.registry, replace=False)
 
 
-def _status(registry: CollectorRegistry, success: bool, ended_at: float) -> None:
-    _gauge(registry, c.DRIFT_LAST_RUN_SUCCESS).set(1 if success else 0)
-    _gauge(registry, c.DRIFT_LAST_RUN_TIMESTAMP).set(ended_at)
+def _status(push: _Verdicts, success: bool, ended_at: float) -> None:
+    push.set(c.DRIFT_LAST_RUN_SUCCESS, 1 if success else 0)
+    push.set(c.DRIFT_LAST_RUN_TIMESTAMP, ended_at)
     if success:
-        _gauge(registry, c.DRIFT_LAST_SUCCESS_TIMESTAMP).set(ended_at)
+        push.set(c.DRIFT_LAST_SUCCESS_TIMESTAMP, ended_at)
 
 
-def _data_drift(registry: CollectorRegistry, analysis: Analysis) -> None:
+def _data_drift(push: _Verdicts, analysis: Analysis) -> None:
     data = analysis.data
-    _gauge(registry, c.DRIFT_SHARE).set(data.share)
-    _gauge(registry, c.DRIFT_DRIFTED_FEATURES).set(len(data.drifted_important))
-    _gauge(registry, c.DRIFT_IMPORTANT_FEATURES).set(len(data.important))
-    statistic = _gauge(registry, c.DRIFT_FEATURE_STATISTIC)
-    p_value = _gauge(registry, c.DRIFT_FEATURE_P_VALUE)
-    drifted = _gauge(registry, c.DRIFT_FEATURE_DRIFTED)
+    push.set(c.DRIFT_SHARE, data.share)
+    push.set(c.DRIFT_DRIFTED_FEATURES, len(data.drifted_important))
+    push.set(c.DRIFT_IMPORTANT_FEATURES, len(data.important))
     for feature in data.features:
         labels = {c.FEATURE: feature.name, c.TEST: feature.method}
-        statistic.labels(**labels).set(feature.statistic)
-        p_value.labels(**labels).set(feature.p_value)
-        drifted.labels(**labels).set(1 if feature.drifted else 0)
+        push.set(c.DRIFT_FEATURE_STATISTIC, feature.statistic, **labels)
+        push.set(c.DRIFT_FEATURE_P_VALUE, feature.p_value, **labels)
+        push.set(c.DRIFT_FEATURE_DRIFTED, 1 if feature.drifted else 0, **labels)
 
 
-def _prediction_drift(registry: CollectorRegistry, analysis: Analysis) -> None:
-    _gauge(registry, c.PREDICTION_DRIFT_STATISTIC).set(analysis.prediction.statistic)
-    _gauge(registry, c.PREDICTION_DRIFT_P_VALUE).set(analysis.prediction.p_value)
-    _gauge(registry, c.PREDICTION_DRIFT_DETECTED).set(1 if analysis.prediction.drifted else 0)
+def _prediction_drift(push: _Verdicts, analysis: Analysis) -> None:
+    push.set(c.PREDICTION_DRIFT_STATISTIC, analysis.prediction.statistic)
+    push.set(c.PREDICTION_DRIFT_P_VALUE, analysis.prediction.p_value)
+    push.set(c.PREDICTION_DRIFT_DETECTED, 1 if analysis.prediction.drifted else 0)
 
 
-def _performance(registry: CollectorRegistry, analysis: Analysis) -> None:
+def _performance(push: _Verdicts, analysis: Analysis) -> None:
+    """The reference's cost always (both cohorts compare with it); the window's once it has labels."""
+    push.set(c.REFERENCE_BUSINESS_COST, analysis.reference_business_cost)
     performance = analysis.performance
     if performance is None:
         return
-    _gauge(registry, c.BUSINESS_COST).set(performance.business_cost)
-    _gauge(registry, c.REFERENCE_BUSINESS_COST).set(performance.reference_business_cost)
+    push.set(c.BUSINESS_COST, performance.business_cost)
     if performance.auc is not None:
-        _gauge(registry, c.AUC).set(performance.auc)
+        push.set(c.AUC, performance.auc)
+
+
+def _matured(push: _Verdicts, matured: MaturedCohort) -> None:
+    """The cohort's labelled rows always, so a thin cohort shows as such; its cost only once it is judged."""
+    push.set(c.MATURED_LABELLED_ROWS, matured.labelled)
+    performance = matured.performance
+    if performance is None:
+        return
+    push.set(c.MATURED_BUSINESS_COST, performance.business_cost)
+    if performance.auc is not None:
+        push.set(c.MATURED_AUC, performance.auc)
 
 
 def _gauge(registry: CollectorRegistry, metric: Metric) -> Gauge:

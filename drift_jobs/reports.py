@@ -1,4 +1,5 @@
-"""The Evidently HTML reports of a run: data drift, prediction drift and, once labels arrive, performance.
+"""The Evidently HTML reports of a run: data drift, prediction drift and, once labels arrive, performance of the
+current window and of the matured cohort.
 
 Evidently computes its own tests on the report rows with the job's methods and thresholds; when those rows are
 the tested rows (sampleSize ≤ reportRows), its figures are the pushed ones."""
@@ -23,6 +24,8 @@ from drift_jobs.statistics import CHI_SQUARE, KS
 DATA_DRIFT_REPORT = "Data_Drift_Report.html"
 PREDICTION_DRIFT_REPORT = "Prediction_Drift_Report.html"
 PERFORMANCE_REPORT = "Performance_Report.html"
+MATURED_PERFORMANCE_REPORT = "Matured_Performance_Report.html"
+"""The matured cohort (the window ending drift.labelDelay ago) against the reference, once it is judged."""
 
 
 def data_drift_report(rows: ReportRows, metadata: ModelMetadata, drift: DataDrift) -> Snapshot:
@@ -84,6 +87,11 @@ def write_reports(folder: Path, rows: ReportRows, metadata: ModelMetadata, drift
             str(folder / PERFORMANCE_REPORT)
         )
         written.append(PERFORMANCE_REPORT)
+    if rows.matured is not None and _both_classes(rows.matured) and _both_classes(rows.labelled_reference):
+        performance_report(rows.matured, rows.labelled_reference, metadata.threshold).save_html(
+            str(folder / MATURED_PERFORMANCE_REPORT)
+        )
+        written.append(MATURED_PERFORMANCE_REPORT)
     return written
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from drift_jobs.config import JobConfig, iso
 from drift_jobs.job_result import Analysis
-from drift_jobs.performance import Confusion, Performance
+from drift_jobs.performance import Confusion, MaturedCohort, Performance
 
 SUMMARY_FILE = "Drift_Summary.json"
 
@@ -30,6 +30,9 @@ def summary(config: JobConfig, analysis: Analysis, reports: list[str]) -> dict[s
             "important_features": config.drift.important_features,
             "sample_size": config.drift.sample_size,
             "report_rows": config.drift.report_rows,
+            "label_delay": str(config.drift.label_delay),
+            "min_labelled_rows": config.drift.min_labelled_rows,
+            "cost_increase_threshold": config.cost_increase_threshold,
         },
         "rows": vars(analysis.rows),
         "data_drift": {
@@ -56,6 +59,7 @@ def summary(config: JobConfig, analysis: Analysis, reports: list[str]) -> dict[s
             "drifted": prediction.drifted,
         },
         "performance": _performance(config, analysis.performance),
+        "matured_performance": _matured(config, analysis.matured),
         "reports": reports,
     }
 
@@ -77,6 +81,22 @@ def _performance(config: JobConfig, performance: Performance | None) -> dict[str
         "reference_auc": performance.reference_auc,
         "confusion": _confusion(performance.current),
         "reference_confusion": _confusion(performance.reference),
+    }
+
+
+def _matured(config: JobConfig, matured: MaturedCohort) -> dict[str, Any]:
+    """The matured cohort, always: its window and labelled rows, and either its performance against the
+    reference or `insufficient_labels` (never a silent "no degradation")."""
+    increase = matured.cost_increase
+    return {
+        "window": {"start": iso(matured.start), "end": iso(matured.end)},
+        "labelled_rows": matured.labelled,
+        "min_labelled_rows": matured.needed,
+        "insufficient_labels": matured.performance is None,
+        "degraded": matured.degraded,
+        "cost_increase": None if increase is None else _finite(increase),
+        "cost_increase_threshold": matured.threshold,
+        "performance": _performance(config, matured.performance),
     }
 
 

@@ -46,6 +46,11 @@ class Scenario:
     """Rows logged in the hour before the window (in its first partition), every feature far off: the job
     must leave them out."""
     labelled_share: float = 0.5
+    matured_rows: int = 0
+    """Rows of the matured cohort (write_matured_cohort), every one labelled."""
+    matured_wrong: float = 0.0
+    """Share of the matured cohort whose label contradicts its decision (a defaulter accepted, a good applicant
+    rejected) instead of being drawn from its score: 0 is the model as good as on the reference."""
     part_rows: int = 1000
     seed: int = 0
     model_version: str = "synthetic-1"
@@ -133,6 +138,28 @@ def write_prediction_log(folder: Path, scenario: Scenario, window_end: datetime,
         })  # fmt: skip
         (folder / fmt.LABELS_DIR).mkdir(parents=True, exist_ok=True)
         pq.write_table(labels, folder / fmt.LABELS_DIR / "part-00000.parquet")
+
+
+def write_matured_cohort(folder: Path, scenario: Scenario, cohort_end: datetime, window: timedelta) -> None:
+    """Predictions spread over [cohort_end - window, cohort_end), unshifted, each with its true label."""
+    rng = np.random.default_rng([scenario.seed, 2])
+    rows = scenario.matured_rows
+    columns = _features(rng, scenario, rows, shifted=())
+    start, span = _micros(cohort_end - window), _micros(window)
+    times = start + ((np.arange(rows) + 0.5) * (span / rows)).astype(np.int64)
+    ids = np.array([f"matured-{scenario.seed}-{i:09d}" for i in range(rows)], dtype=object)
+    scores = _scores(scenario, columns)
+    _write_predictions(folder, scenario, columns, times, ids, scores, "matured")
+    outcomes = (rng.random(rows) < scores).astype(np.int8)
+    wrong = rng.random(rows) < scenario.matured_wrong
+    outcomes[wrong] = (scores[wrong] < scenario.threshold).astype(np.int8)
+    labels = pa.table({
+        fmt.REQUEST_ID: pa.array(ids, pa.string()),
+        fmt.LABEL: pa.array(outcomes, pa.int8()),
+        fmt.LABELLED_AT: pa.array(np.full(rows, _micros(cohort_end + window)), _TIMESTAMP),
+    })  # fmt: skip
+    (folder / fmt.LABELS_DIR).mkdir(parents=True, exist_ok=True)
+    pq.write_table(labels, folder / fmt.LABELS_DIR / "matured-00000.parquet")
 
 
 def _write_predictions(

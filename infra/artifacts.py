@@ -19,6 +19,8 @@ from rules_src.stack import Stack
 
 RULES_FILE = "rules.yaml"
 RULE_TESTS_FILE = "rules.test.yaml"
+LONG_RULE_TESTS_FILE = "rules.long.test.yaml"
+"""The tests of alerts that take days to fire, evaluated every 15 minutes rather than every minute."""
 PROMETHEUS_RULE_FILE = "prometheus-rule.yaml"
 ALERTMANAGER_FILE = "alertmanager.yaml"
 ALERTS_DOC_FILE = "ALERTS.md"
@@ -60,10 +62,12 @@ def manifest_files(stack: Stack) -> dict[str, str]:
 
 def render_stack(stack: Stack) -> dict[str, str]:
     source = source_of(stack)
+    tests, long_tests = rule_tests(stack.alerts, RULES_FILE)
     files = {
         PROMETHEUS_RULE_FILE: to_yaml(prometheus_rule(stack), source),
         RULES_FILE: to_yaml({"groups": rule_groups(stack.alerts)}, source),
-        RULE_TESTS_FILE: to_yaml(rule_tests(stack.alerts, RULES_FILE), source),
+        RULE_TESTS_FILE: to_yaml(tests, source),
+        LONG_RULE_TESTS_FILE: to_yaml(long_tests, source),
         ALERTMANAGER_FILE: to_yaml(alertmanager_config(stack.settings.alerting), source),
         ALERTS_DOC_FILE: alerts_doc(stack.alerts, stack.settings.alerting.routes, source),
         **{f"{DASHBOARDS_DIR}/{uid}.json": to_json(data) for uid, data in dashboards(stack).items()},

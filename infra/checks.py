@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conventions.errors import UserError
-from infra.artifacts import ALERTMANAGER_FILE, RULE_TESTS_FILE, RULES_FILE
+from infra.artifacts import ALERTMANAGER_FILE, LONG_RULE_TESTS_FILE, RULE_TESTS_FILE, RULES_FILE
 from rules_src.alertmanager import expected_receivers
 from rules_src.stack import Stack
 
@@ -41,7 +41,9 @@ def check_stack(stack: Stack, folder: Path) -> list[CheckResult]:
     promtool, amtool = tool("promtool"), tool("amtool")
     results = [
         _run("promtool check rules", [promtool, "check", "rules", RULES_FILE], folder),
-        _run("promtool test rules", [promtool, "test", "rules", RULE_TESTS_FILE], folder),
+        _run(
+            "promtool test rules", [promtool, "test", "rules", RULE_TESTS_FILE, LONG_RULE_TESTS_FILE], folder
+        ),
         _run("amtool check-config", [amtool, "check-config", ALERTMANAGER_FILE], folder),
     ]
     for labels, receivers in expected_receivers(stack.alerts, stack.settings.alerting.routes):

@@ -57,9 +57,12 @@ class Scenario:
     series: tuple[Series, ...]
     value: float
     labels: dict[str, str]
-    interval: str = "15s"
-    active_from: float = 15.0
-    """Seconds after which the expression holds: a rate needs two samples, a gauge holds from 0."""
+    interval: str = "15s1ms"
+    """Off the minute grid of evaluations and ranges, so that no sample sits on a range's left edge, where
+    Prometheus 2 and 3 disagree (rules_src.alerts.scenarios)."""
+    active_from: float = 15.001
+    """Seconds after the first sample at which the expression holds: a rate needs a second sample, a gauge
+    holds at once (0)."""
     slope: float = 0.0
     """How fast the value grows per second (time() - timestamp grows by 1)."""
 

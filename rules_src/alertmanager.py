@@ -14,6 +14,7 @@ from conventions import contract as c
 from conventions import routing
 from conventions.routing import Category, Severity
 from infra.settings.model import Alerting, Receiver, Route, Routes
+from rules_src.alerts import availability
 from rules_src.stack import Alerts
 
 CREDENTIALS_SECRET = "vigie-alertmanager-credentials"
@@ -73,10 +74,13 @@ def alertmanager_config(alerting: Alerting, credentials_dir: str = CREDENTIALS_D
 
 def _inhibit_rules() -> list[dict[str, Any]]:
     """A page mutes the warnings of its family only among alerts that carry the family and service labels,
-    and any page mutes the warnings of its own name."""
+    any page mutes the warnings of its own name, and a dead service mutes its other availability alerts
+    (fewer replicas, application not running, no traffic), which are its symptoms."""
     critical = f'{routing.SEVERITY}="{Severity.CRITICAL.value}"'
     lesser = f'{routing.SEVERITY}=~"{Severity.WARNING.value}|{Severity.INFO.value}"'
     labelled = [f"{routing.FAMILY}{_PRESENT}", f"{routing.SERVICE}{_PRESENT}"]
+    down = availability.SCORING_DOWN.name
+    symptoms = [f'{routing.FAMILY}="{availability.SCORING_DOWN.family}"', f'{routing.ALERTNAME}!="{down}"']
     return [
         {
             "source_matchers": [critical, *labelled],
@@ -84,6 +88,11 @@ def _inhibit_rules() -> list[dict[str, Any]]:
             "equal": FAMILY_EQUAL,
         },
         {"source_matchers": [critical], "target_matchers": [lesser], "equal": NAME_EQUAL},
+        {
+            "source_matchers": [f'{routing.ALERTNAME}="{down}"'],
+            "target_matchers": symptoms,
+            "equal": FAMILY_EQUAL,
+        },
     ]
 
 

@@ -2,7 +2,8 @@
 
 For every alert: series just past its threshold fire once `for` has elapsed, with the expected labels and
 annotations, and not one evaluation earlier; series just short of the threshold never fire. A threshold
-or `for` change in the settings changes these tests with it.
+or `for` change in the settings changes these tests with it. Alerts that take days to fire are tested in a
+second file, evaluated less often.
 """
 
 from __future__ import annotations
@@ -10,41 +11,70 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from conventions.durations import format_duration
-from rules_src.alert import Alert
+from conventions.durations import duration_seconds, format_duration
+from rules_src.alert import Alert, Scenario
 from rules_src.rule_groups import rule_groups
 from rules_src.stack import Alerts, Links
 
 EVALUATION_INTERVAL = 60.0
+LONG_EVALUATION_INTERVAL = 900.0
+LONG_AFTER = 6 * 3600.0
+"""An alert whose scenario fires later than this (a day-old baseline, a grace of days) is tested in the long
+file, evaluated every LONG_EVALUATION_INTERVAL: promtool evaluates every rule at every step, and a week of
+minutes costs a minute of promtool per test."""
 QUIET_MARGIN = 300.0
 """How long past the firing time a quiet scenario is checked."""
 
 
-def _tick(seconds: float) -> float:
+def _tick(seconds: float, interval: float) -> float:
     """The first evaluation at or after `seconds`."""
-    return math.ceil(seconds / EVALUATION_INTERVAL) * EVALUATION_INTERVAL
+    return math.ceil(seconds / interval) * interval
 
 
-def rule_tests(alerts: Alerts, rule_file: str) -> dict[str, Any]:
-    tests = [test for alert in alerts.enabled for test in _alert_tests(alerts, alert)]
+def rule_tests(alerts: Alerts, rule_file: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The promtool test files of a stack's rules: evaluated every minute, and, for the alerts whose scenario
+    takes longer than LONG_AFTER to fire, every LONG_EVALUATION_INTERVAL."""
+    short: list[dict[str, Any]] = []
+    long: list[dict[str, Any]] = []
+    for alert in alerts.enabled:
+        tests = _alert_tests(alerts, alert, EVALUATION_INTERVAL)
+        if tests is None:
+            long.extend(_alert_tests(alerts, alert, LONG_EVALUATION_INTERVAL, limit=math.inf) or ())
+        else:
+            short.extend(tests)
+    return _test_file(alerts, rule_file, EVALUATION_INTERVAL, short), _test_file(
+        alerts, rule_file, LONG_EVALUATION_INTERVAL, long
+    )
+
+
+def _test_file(
+    alerts: Alerts, rule_file: str, interval: float, tests: list[dict[str, Any]]
+) -> dict[str, Any]:
     return {
         "rule_files": [rule_file],
-        "evaluation_interval": format_duration(EVALUATION_INTERVAL),
+        "evaluation_interval": format_duration(interval),
         # promtool otherwise evaluates groups in random order; recording rules must come first.
         "group_eval_order": [group["name"] for group in rule_groups(alerts)],
         "tests": tests,
     }
 
 
-def _alert_tests(alerts: Alerts, alert: Alert) -> list[dict[str, Any]]:
+def _alert_tests(
+    alerts: Alerts, alert: Alert, interval: float, limit: float = LONG_AFTER
+) -> list[dict[str, Any]] | None:
+    """The alert's tests at evaluations every `interval`; None when its scenario fires later than `limit`."""
     scope = alerts.scope
     firing = alert.spec.scenario(scope, alert.threshold, True)
     if firing is None:
         raise ValueError(f"{alert.name} has no firing scenario")
-    fires_at = _tick(firing.active_from) + _tick(alert.for_.seconds)
+    fires_at = _tick(_first_sample(firing) + firing.active_from, interval) + _tick(
+        alert.for_.seconds, interval
+    )
+    if fires_at > limit:
+        return None
     checks: list[dict[str, Any]] = []
-    if fires_at >= EVALUATION_INTERVAL:
-        checks.append(_check(alert, fires_at - EVALUATION_INTERVAL, []))
+    if fires_at >= interval:
+        checks.append(_check(alert, fires_at - interval, []))
     labels = {**firing.labels, **alert.labels()}
     value = firing.value + firing.slope * fires_at
     expected = {
@@ -65,6 +95,19 @@ def _alert_tests(alerts: Alerts, alert: Alert) -> list[dict[str, Any]]:
         name = f"{alert.name} stays quiet below {scope.min_request_rate:g} req/s, even at {night.value:.0%}"
         tests.append(_test(name, night.interval, night.series, [check]))
     return tests
+
+
+def _first_sample(scenario: Scenario) -> float:
+    """When the scenario's first sample is, in seconds: series may start with missing samples (`_`)."""
+    if not scenario.series:
+        return 0.0
+    blanks = min(_leading_blanks(series.values) for series in scenario.series)
+    return blanks * duration_seconds(scenario.interval)
+
+
+def _leading_blanks(values: str) -> int:
+    tokens = values.split()
+    return next((i for i, token in enumerate(tokens) if token != "_"), len(tokens))
 
 
 def _annotations(links: Links, alert: Alert, value: float, labels: dict[str, str]) -> dict[str, str]:

@@ -7,7 +7,7 @@ each naming the key to fix; `infra.settings` judges only the settings as written
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from conventions.durations import Duration, format_duration
@@ -85,11 +85,14 @@ def resolve_stack(name: str, settings: StackSettings, source: str) -> Stack:
         name,
         settings.model.version,
         settings.alerting.min_request_rate,
+        serving.autoscaling.min_replicas,
     )
     links = Links(settings.alerting.runbook_base_url, settings.monitoring.grafana_url)
-    stack = Stack(name, settings, Alerts(_resolve_alerts(settings, source), scope, links))
+    alerts = _never_ran_grace(_resolve_alerts(settings, source), settings)
+    stack = Stack(name, settings, Alerts(alerts, scope, links))
     _check_thresholds(stack, source)
     _check_schedule(stack, source)
+    _check_never_ran(stack, source)
     _check_retries(stack, source)
     return stack
 
@@ -180,6 +183,36 @@ def _check_schedule(stack: Stack, source: str) -> None:
             source,
             f"{key_path(path)}: {rule} the schedule's longest gap between runs ({longest}), or the job looks "
             f"stale between two healthy runs; raise vigie:alerts.DriftJobStale.threshold",
+        )
+
+
+def _never_ran_grace(alerts: tuple[Alert, ...], settings: StackSettings) -> tuple[Alert, ...]:
+    """DriftJobNeverRan waits, unless the stack sets its `for`, as long as DriftJobStale tolerates between two
+    successes: the longest a healthy job takes from a deploy to its first success too."""
+    never_ran = drift_alerts.DRIFT_JOB_NEVER_RAN.name
+    override = settings.alerts.get(never_ran)
+    if override is not None and override.for_ is not None:
+        return alerts
+    stale = next(a for a in alerts if a.name == drift_alerts.DRIFT_JOB_STALE.name)
+    assert stale.threshold is not None  # a SECONDS alert: the catalog gives it a threshold
+    grace = Duration.parse(format_duration(stale.threshold))
+    return tuple(replace(a, for_=grace) if a.name == never_ran else a for a in alerts)
+
+
+def _check_never_ran(stack: Stack, source: str) -> None:
+    """The first run after a deploy may start a whole schedule gap later and take the job's deadline: a
+    shorter grace would alert on every new stack."""
+    never_ran = stack.alerts.named(drift_alerts.DRIFT_JOB_NEVER_RAN.name)
+    gap = CronSchedule.parse(stack.settings.drift.schedule).longest_gap_seconds()
+    deadline = stack.settings.platform.drift_job.active_deadline
+    if never_ran.enabled and never_ran.for_.seconds <= gap + deadline.seconds:
+        overridden = never_ran.name in stack.settings.alerts and stack.settings.alerts[never_ran.name].for_
+        path = ("alerts", never_ran.name, "for") if overridden else ("alerts", "DriftJobStale", "threshold")
+        raise SettingsError(
+            source,
+            f"{key_path(path)}: DriftJobNeverRan's for ({never_ran.for_}) must exceed the drift schedule's longest "
+            f"gap ({format_threshold(gap, Unit.SECONDS)}) plus the drift job's activeDeadline ({deadline}), or "
+            "it alerts before the first scheduled run of a new stack can have succeeded",
         )
 
 

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import Lifespan
 
+from conventions import contract as c
 from serving.faults import FaultInjector, Faults
 from serving.schema import Applicant, BatchPredictions, BatchRequest, ModelInfo, Prediction, Status
 from serving.service import Backend
@@ -55,14 +56,14 @@ async def _invalid_request(_: Request, error: Exception) -> JSONResponse:
 def _scoring_routes(
     api: FastAPI, backend: Backend, faults: FaultInjector | None, request_id: RequestIds
 ) -> None:
-    @api.post("/predict")
+    @api.post(c.SCORING_ROUTE)
     async def predict(applicant: Applicant, request: Request) -> Prediction:
         if faults is not None:
             await faults.apply()
         (prediction,) = await backend.predict([applicant], [request_id(request)])
         return prediction
 
-    @api.post("/predict/batch")
+    @api.post(c.BATCH_ROUTE)
     async def predict_batch(batch: BatchRequest, request: Request) -> BatchPredictions:
         if faults is not None:
             await faults.apply()

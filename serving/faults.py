@@ -1,4 +1,5 @@
-"""Fault injection for end-to-end alert tests: an added delay and a share of scoring requests answered 500.
+"""Fault injection for end-to-end alert tests: an added delay, a share of scoring requests answered 500, and CPU
+burnt by every scoring request (the load a heavier model would put on the replicas' nodes).
 
 Only a local run started with faults enabled has it (the /admin/faults route does not exist otherwise). The
 setting lives in one place that every replica reads, so autoscaling cannot dilute it: a named Ray actor in the
@@ -8,6 +9,7 @@ Ray Serve app, or a plain holder where there is no Ray (API tests).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from typing import Protocol
 
@@ -19,6 +21,9 @@ REFRESH_S = 0.5
 """How stale a replica's copy of the faults may be."""
 SWITCH_ACTOR = "vigie-fault-switch"
 SWITCH_NAMESPACE = "vigie"
+BURN_BLOCK = bytes(2**20)
+"""What the CPU burn hashes, over and over: hashlib releases the GIL on buffers this large, so concurrent
+requests burn several cores from one replica, as native model code would."""
 
 
 class Faults(BaseModel):
@@ -26,6 +31,20 @@ class Faults(BaseModel):
 
     error_rate: float = Field(0.0, ge=0, le=1, description="Share of scoring requests answered 500.")
     delay_ms: int = Field(0, ge=0, le=60_000, description="Delay added to every scoring request.")
+    cpu_burn_ms: int = Field(
+        0, ge=0, le=10_000, description="Wall-clock time every scoring request keeps one CPU core busy."
+    )
+
+
+def burn_cpu(seconds: float) -> int:
+    """Keep this thread's core busy (hashing, GIL released) for `seconds` of wall-clock time; returns the rounds
+    hashed. Bounded by the clock rather than by work done, so a loaded machine stretches no request."""
+    deadline = time.monotonic() + seconds
+    rounds = 0
+    while time.monotonic() < deadline:
+        hashlib.sha256(BURN_BLOCK).digest()
+        rounds += 1
+    return rounds
 
 
 class FaultSource(Protocol):
@@ -99,8 +118,11 @@ class FaultInjector:
         return faults
 
     async def apply(self) -> None:
-        """Sleep the delay, then raise a 500 for the due share of requests."""
+        """Burn the CPU time (in a worker thread, so the replica's event loop keeps answering), sleep the delay,
+        then raise a 500 for the due share of requests."""
         faults = await self.current()
+        if faults.cpu_burn_ms:
+            await asyncio.to_thread(burn_cpu, faults.cpu_burn_ms / 1000)
         if faults.delay_ms:
             await asyncio.sleep(faults.delay_ms / 1000)
         self._debt += faults.error_rate

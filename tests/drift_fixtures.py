@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from conventions import contract as c
 from drift_jobs.summary import SUMMARY_FILE
 from drift_jobs.synthetic import Scenario, write_model_artifact, write_prediction_log
 from infra.local.process import LOOPBACK, free_port, start, stop
@@ -56,6 +57,9 @@ def dataset(shared_dataset: Dataset, tmp_path: Path) -> Dataset:
     return Dataset(tmp_path / "model", tmp_path / "log")
 
 
+_CONTRACT = {metric.name: metric for metric in c.EXPORTED}
+
+
 @dataclass(frozen=True)
 class Gateway:
     url: str
@@ -72,8 +76,11 @@ class Gateway:
         }
 
     def value(self, name: str, **labels: str) -> float:
-        wanted = {"job": "vigie-drift", "stack": STACK, "instance": ""} | labels
-        return self.metrics()[(name, frozenset(wanted.items()))]
+        """A pushed sample; a verdict's model_version is the scenario's unless given."""
+        wanted = {"job": "vigie-drift", "stack": STACK, "instance": ""}
+        if c.MODEL_VERSION in _CONTRACT[name].labels:
+            wanted[c.MODEL_VERSION] = SCENARIO.model_version
+        return self.metrics()[(name, frozenset((wanted | labels).items()))]
 
     def wipe(self) -> None:
         request = urllib.request.Request(f"{self.url}/api/v1/admin/wipe", method="PUT")

@@ -45,6 +45,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                          help="share answered 500 in errors mode (default: 0.2), of malformed bodies (422) in "
                          f"client-errors mode (default: {BAD_PAYLOAD_SHARE})")  # fmt: skip
     traffic.add_argument("--delay-ms", type=int, help="added latency in slow mode (default: 1200)")
+    traffic.add_argument("--cpu-burn-ms", type=int, default=0,
+                         help="ms each request keeps a core busy on the replica's node, in any mode (default: 0)")  # fmt: skip
     traffic.set_defaults(run=run_traffic)
     actions.add_parser("drift", help="run the drift job on the local prediction log").set_defaults(
         run=run_drift
@@ -83,14 +85,16 @@ def run_up(args: argparse.Namespace) -> int:
 
 
 def _print_urls(state: LocalState) -> None:
-    print(f"  scoring service  {state.scoring_url}  (metrics {state.ray_metrics_url})")
+    print(f"  scoring service  {state.scoring_url}  (metrics: Ray head {state.ray_metrics_url}, "
+          f"worker {state.ray_worker_metrics_url})")  # fmt: skip
     for name, process in state.processes.items():
         print(f"  {name:<16} {process.url}  (pid {process.pid}, log {process.log})")
 
 
 def run_status(args: argparse.Namespace) -> int:
     state = _state(args)
-    urls = {"scoring service": f"{state.scoring_url}/readyz"}
+    urls = {"scoring service": f"{state.scoring_url}/readyz", "ray head": state.ray_metrics_url,
+            "ray worker": state.ray_worker_metrics_url}  # fmt: skip
     urls.update({name: f"{p.url}/-/ready" for name, p in state.processes.items()})
     down_count = 0
     for name, url in urls.items():
@@ -119,7 +123,7 @@ def run_traffic(args: argparse.Namespace) -> int:
     bodies = applicants(mode, artifact, seed=7)
     if mode is Mode.CLIENT_ERRORS:
         bodies = with_bad_payloads(bodies, bad_share)
-    set_faults(state.scoring_url, float(faults["error_rate"]), int(faults["delay_ms"]))
+    set_faults(state.scoring_url, float(faults["error_rate"]), int(faults["delay_ms"]), args.cpu_burn_ms)
     try:
         report = drive(state.scoring_url, bodies, mode, args.seconds, args.rate)
     finally:

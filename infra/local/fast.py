@@ -5,7 +5,12 @@ fires within a minute or two of its cause. Real stacks keep the seed's durations
 Each route keeps its own group_wait: the rate windows are not shortened, so a page still trails the warning it
 inhibits by as long (about 12 s for a sudden 20 % of errors over [1m]), and the warning's group_wait is what
 keeps it from going out before the page arrives. The drift job's Kubernetes deadline shrinks with the `for`s:
-DriftJobFailed waits it out, and the local stack runs the job as a plain process it does not bound."""
+DriftJobFailed waits it out, and the local stack runs the job as a plain process it does not bound.
+
+The drift job runs on demand here, so its schedule becomes every minute, which lets DriftJobNeverRan's grace be
+minutes too (it must exceed the schedule's gap): long enough that normal traffic right after start-up sees no
+alert but the Watchdog, short enough that a test can wait for it. Labels mature in a minute, so the predictions
+of earlier tests form the matured cohort a later drift run judges."""
 
 from __future__ import annotations
 
@@ -15,11 +20,15 @@ from typing import Any
 from conventions.durations import duration_seconds
 from infra.settings.loader import read_config, stack_file
 from rules_src.alerts import CATALOG
+from rules_src.alerts.drift import DRIFT_JOB_NEVER_RAN
 from rules_src.stack import Stack, build_stack
 
 INTERVAL = "2s"
 MAX_FOR = "20s"
 ROUTE_TIMING = {"groupInterval": "2s", "repeatInterval": "1h"}
+DRIFT = {"schedule": "* * * * *", "labelDelay": "1m"}
+NEVER_RAN_GRACE = "100s"
+"""Prometheus starts about 30 s before Ray is ready, and the first test watches 30 s of traffic after that."""
 
 
 def fast_stack(project_dir: Path, name: str) -> Stack:
@@ -36,6 +45,10 @@ def fast_values(values: dict[str, Any]) -> dict[str, Any]:
         current = overrides.get(spec.name, {}).get("for", spec.for_)
         if duration_seconds(current) > duration_seconds(MAX_FOR):
             overrides.setdefault(spec.name, {})["for"] = MAX_FOR
+    overrides[DRIFT_JOB_NEVER_RAN.name] = {
+        **overrides.get(DRIFT_JOB_NEVER_RAN.name, {}),
+        "for": NEVER_RAN_GRACE,
+    }
     alerting = dict(values.get("alerting", {}))
     routes = alerting.get("routes", {})
     alerting["routes"] = {category: {**route, **ROUTE_TIMING} for category, route in routes.items()}
@@ -47,4 +60,5 @@ def fast_values(values: dict[str, Any]) -> dict[str, Any]:
         "alerts": overrides,
         "alerting": alerting,
         "platform": platform,
+        "drift": {**values.get("drift", {}), **DRIFT},
     }

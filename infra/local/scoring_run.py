@@ -1,6 +1,17 @@
-"""The local scoring service's process: Ray on loopback (temp dir under the run folder, dashboard off, metrics
-export port fixed) running the stack's Serve config until SIGTERM, then a graceful Serve shutdown (replicas
-flush their prediction log) and ray.shutdown().
+"""The local scoring service's process: a two-node Ray cluster on loopback shaped like the RayService, running
+the stack's Serve config until SIGTERM, then a graceful Serve shutdown (replicas flush their prediction log),
+ray.shutdown() and the cluster's own shutdown.
+
+The topology is KubeRay's: a head node with `num_cpus=0` (the RayService's `num-cpus: "0"`), where Serve's
+controller runs and no replica can, and one worker node holding the CPUs the replicas ask for. Serve puts a
+proxy on each node (`proxy_location: EveryNode`); Serve's proxies set SO_REUSEPORT, so both share the HTTP
+port on one machine. Each node exports its own metrics on its own port, as each pod does on Kubernetes.
+
+The nodes come from Ray's multi-node-on-one-machine facility, `ray.cluster_utils.Cluster`, rather than two
+`ray start --block` processes: both build the same `ray._private.node.Node` from the same RayParams, but
+Cluster does it in this process, so the nodes are this process's children (in its session, which `stop`
+sweeps by session id), `add_node` returns once the node has registered (no polling of a second CLI), and the
+worker's agent ports are chosen free by Ray instead of colliding with the head's fixed defaults.
 
 Started by `infra.local.scoring_service.start` as `python -m infra.local.scoring_run SPEC.json`.
 """
@@ -15,9 +26,11 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import ray
 from ray import serve
+from ray.cluster_utils import Cluster
 from ray.serve._private.api import serve_start
 from ray.serve.schema import ApplicationStatus, ServeDeploySchema
 
@@ -30,13 +43,55 @@ from serving.serve_config import LocalOverrides, Placement, serve_config
 METRICS_REPORT_MS = 5000
 """How often Ray exports metrics (its default is 10 s), so local alert tests see changes sooner."""
 OBJECT_STORE_BYTES = 256 * 2**20
-"""The app passes no large objects; keep Ray's shared memory small on a shared machine."""
+"""The app passes no large objects; keep Ray's shared memory small on a shared machine (per node)."""
+NODES_TIMEOUT_S = 60.0
+"""How long both nodes may take to register with the head's GCS."""
 
 
 def _logical_cpus(stack: Stack) -> int:
     """Enough Ray CPUs for the deployment's max replicas, so local autoscaling can reach it."""
     serving = stack.settings.serving
     return max(os.cpu_count() or 1, math.ceil(serving.autoscaling.max_replicas * serving.resources.cpus))
+
+
+def _ray_files_here(run_dir: Path) -> str:
+    """Ray's temp dir under the run folder, made Ray's default too (RAY_TMPDIR, inherited by every Ray process):
+    Cluster records the cluster's address in the default temp dir (/tmp/ray otherwise), outside the run."""
+    temp_dir = link_ray_temp_dir(run_dir)
+    os.environ["RAY_TMPDIR"] = str(temp_dir)
+    (temp_dir / "ray").mkdir(exist_ok=True)
+    return str(temp_dir)
+
+
+def _node_args(temp_dir: str) -> dict[str, Any]:
+    """RayParams both nodes share: loopback, Ray's files under the run folder, no dashboard, a small store."""
+    return {
+        "node_ip_address": LOOPBACK,
+        "temp_dir": temp_dir,
+        "include_dashboard": False,
+        "object_store_memory": OBJECT_STORE_BYTES,
+    }
+
+
+def start_cluster(spec: LocalSpec, stack: Stack) -> Cluster:
+    """The head (no CPU, so no replica; the head's metrics port) and one worker with the replicas' CPUs."""
+    assert spec.worker_metrics_port is not None, "start() chooses the worker's metrics port"
+    temp_dir = _ray_files_here(Path(spec.run_dir))
+    head = {
+        **_node_args(temp_dir),
+        "num_cpus": 0,
+        "metrics_export_port": spec.metrics_port,
+        "_system_config": {"metrics_report_interval_ms": METRICS_REPORT_MS},
+    }
+    cluster = Cluster(initialize_head=True, head_node_args=head)
+    try:
+        cluster.add_node(**_node_args(temp_dir), num_cpus=_logical_cpus(stack),
+                         metrics_export_port=spec.worker_metrics_port)  # fmt: skip
+        cluster.wait_for_nodes(timeout=NODES_TIMEOUT_S)
+    except BaseException:
+        cluster.shutdown()  # type: ignore[no-untyped-call]
+        raise
+    return cluster
 
 
 def _wait_running(app: str, timeout_s: float, stopping: threading.Event) -> None:
@@ -64,19 +119,12 @@ def serve_in_foreground(spec: LocalSpec) -> None:
             LocalOverrides(spec.model_version, spec.faults),
         )
     )
+    cluster = start_cluster(spec, stack)
+    ray.init(address=cluster.address, _node_ip_address=LOOPBACK)
     stopping = threading.Event()
+    # After the nodes start: each Node installs a SIGTERM handler of its own, which would skip the graceful stop.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
-    ray.init(
-        address="local",
-        _node_ip_address=LOOPBACK,
-        _temp_dir=str(link_ray_temp_dir(Path(spec.run_dir))),
-        include_dashboard=False,
-        _metrics_export_port=spec.metrics_port,
-        num_cpus=_logical_cpus(stack),
-        object_store_memory=OBJECT_STORE_BYTES,
-        _system_config={"metrics_report_interval_ms": METRICS_REPORT_MS},
-    )
     try:
         client = serve_start(
             http_options=config.http_options.model_dump(), proxy_location=config.proxy_location
@@ -89,6 +137,7 @@ def serve_in_foreground(spec: LocalSpec) -> None:
     finally:
         serve.shutdown()  # type: ignore[no-untyped-call]
         ray.shutdown()
+        cluster.shutdown()  # type: ignore[no-untyped-call]
 
 
 def main(argv: list[str]) -> int:

@@ -1,5 +1,6 @@
-"""Starting, stopping and inspecting the local scoring service: `infra.local.scoring_run` in a background process,
-recorded by PID in its run folder (`run/serve` by default) and stopped by that PID, never by name.
+"""Starting, stopping and inspecting the local scoring service: `infra.local.scoring_run` in a background process
+(a Ray head node and one worker node, see its docstring), recorded by PID in its run folder (`run/serve` by
+default) and stopped by that PID, never by name; both nodes' processes run in that PID's session.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ class LocalSpec(BaseModel):
     port: int
     """Where clients connect: Serve's proxy, or with `ingress: direct` the first replica, then the next."""
     metrics_port: int
+    """Ray's metrics on the head node (KubeRay's 8080 on the head pod)."""
+    worker_metrics_port: int | None = None
+    """Ray's metrics on the worker node, which hosts the replicas; chosen at start when None."""
     proxy_port: int | None = None
     """Serve's proxy when replicas serve HTTP themselves (`ingress: direct`); chosen at start when None."""
     model_version: str | None = None
@@ -66,10 +70,18 @@ class ServiceState(BaseModel):
     pid: int
     url: str
     metrics_url: str
+    """The head node's metrics endpoint."""
+    worker_metrics_url: str
+    """The worker node's metrics endpoint: the replicas' own metrics (scoring app, replica health) are here."""
     log: str
     stack: str
     model_version: str | None
     faults: bool
+
+    @property
+    def metrics_urls(self) -> tuple[str, str]:
+        """Every node's metrics endpoint, head first: a scrape of one node misses the other's series."""
+        return self.metrics_url, self.worker_metrics_url
 
 
 def _ray_files(run_dir: Path) -> Path:
@@ -174,6 +186,8 @@ def _check_startable(spec: LocalSpec, run_dir: Path) -> Stack:
     for port in _client_ports(stack, spec):
         check_port_free(port, "--port")
     check_port_free(spec.metrics_port, "--metrics-port")
+    if spec.worker_metrics_port is not None:
+        check_port_free(spec.worker_metrics_port, "the worker node's metrics port")
     return stack
 
 
@@ -195,6 +209,8 @@ def start(spec: LocalSpec) -> ServiceState:
     stack = _check_startable(spec, run_dir)
     if stack.settings.serving.ingress == "direct" and spec.proxy_port is None:
         spec = spec.model_copy(update={"proxy_port": free_port()})
+    if spec.worker_metrics_port is None:
+        spec = spec.model_copy(update={"worker_metrics_port": free_port()})
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / SPEC_FILE).write_text(spec.model_dump_json(indent=2))
     log = run_dir / LOG_FILE
@@ -211,6 +227,7 @@ def start(spec: LocalSpec) -> ServiceState:
         pid=process.pid,
         url=f"http://{LOOPBACK}:{spec.port}",
         metrics_url=f"http://{LOOPBACK}:{spec.metrics_port}/metrics",
+        worker_metrics_url=f"http://{LOOPBACK}:{spec.worker_metrics_port}/metrics",
         log=str(log),
         stack=spec.stack,
         model_version=spec.model_version,

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from conventions.errors import UserError
 from infra.artifacts import RULES_FILE, render_stack
 from infra.local.process import LOOPBACK, Running, check_port_free, start, stop
-from infra.local.prometheus_config import prometheus_config
+from infra.local.prometheus_config import RayPorts, prometheus_config
 from infra.local.scoring_service import LocalSpec
 from infra.local.webhook_sink import alertnames, read_notifications, receiver_url
 from infra.serialize import to_yaml
@@ -43,6 +43,9 @@ class Ports(BaseModel):
 
     scoring: int = 8000
     ray_metrics: int = 8080
+    """The Ray head node's metrics (KubeRay's port on every pod)."""
+    ray_worker_metrics: int = 8081
+    """The Ray worker node's: both nodes share this machine, so the worker needs a port of its own."""
     prometheus: int = 9090
     pushgateway: int = 9091
     alertmanager: int = 9093
@@ -66,9 +69,13 @@ class LocalState(BaseModel):
     fast: bool
     ports: Ports
     processes: dict[str, Process]
-    """Started in this order (sink, pushgateway, alertmanager, prometheus), stopped in reverse."""
+    """Started in this order (sink, pushgateway, alertmanager, then the scoring service, then prometheus),
+    stopped in reverse (the scoring service first)."""
     scoring_url: str
     ray_metrics_url: str
+    """The head node's metrics endpoint."""
+    ray_worker_metrics_url: str
+    """The worker node's, where the replicas' own series are."""
 
     def url(self, name: str) -> str:
         return self.processes[name].url
@@ -105,7 +112,11 @@ def _write_configs(stack: Stack, run_dir: Path, ports: Ports) -> dict[str, Path]
     )
     paths["alertmanager.yaml"].write_text(to_yaml(routing))
     config = prometheus_config(
-        stack, paths["rules.yaml"], ports.ray_metrics, ports.pushgateway, ports.alertmanager
+        stack,
+        paths["rules.yaml"],
+        RayPorts(ports.ray_metrics, ports.ray_worker_metrics),
+        ports.pushgateway,
+        ports.alertmanager,
     )
     paths["prometheus.yml"].write_text(to_yaml(config))
     _judge(["promtool", "check", "config", str(paths["prometheus.yml"])])
@@ -119,7 +130,10 @@ def _judge(argv: list[str]) -> None:
         raise UserError(f"{' '.join(argv[:2])} rejected the local configuration: {done.stdout}{done.stderr}")
 
 
-def _argv(name: str, run_dir: Path, paths: dict[str, Path], ports: Ports) -> list[str]:
+def _argv(name: str, run_dir: Path, paths: dict[str, Path], ports: Ports, resend_delay: str) -> list[str]:
+    """Each tool's command line. Prometheus resends firing alerts every evaluation rather than every minute: its
+    first evaluation precedes its discovery of Alertmanager (updated every 5 s), so alerts sent then are lost
+    and, at Prometheus's default `--rules.alert.resend-delay` of 1m, reach Alertmanager a minute late."""
     if name == "sink":
         folder = run_dir / NOTIFICATIONS_DIR
         return [
@@ -138,7 +152,15 @@ def _argv(name: str, run_dir: Path, paths: dict[str, Path], ports: Ports) -> lis
                 f"--web.listen-address={LOOPBACK}:{ports.alertmanager}", "--cluster.listen-address="]  # fmt: skip
     return [_binary(name), f"--config.file={paths['prometheus.yml']}",
             f"--storage.tsdb.path={run_dir / 'prometheus-data'}",
-            f"--web.listen-address={LOOPBACK}:{ports.prometheus}"]  # fmt: skip
+            f"--web.listen-address={LOOPBACK}:{ports.prometheus}",
+            f"--rules.alert.resend-delay={resend_delay}"]  # fmt: skip
+
+
+def _start_tool(name: str, run_dir: Path, paths: dict[str, Path], ports: Ports, stack: Stack) -> Running:
+    port = getattr(ports, name)
+    resend_delay = str(stack.settings.monitoring.evaluation_interval)
+    return start(name, _argv(name, run_dir, paths, ports, resend_delay), run_dir / f"{name}.log",
+                 f"http://{LOOPBACK}:{port}/-/ready", timeout=60)  # fmt: skip
 
 
 def up(
@@ -149,8 +171,12 @@ def up(
     fast: bool,
     model_version: str | None = None,
 ) -> LocalState:
-    """Start the whole local stack; UserError, with nothing left running, when anything is wrong."""
+    """Start the whole local stack; UserError, with nothing left running, when anything is wrong.
+
+    Prometheus starts last, once the scoring service answers: the two Ray nodes take half a minute or more to
+    start, and a Prometheus evaluating ScoringServiceDown meanwhile would page for a service still starting."""
     from infra.local.scoring_service import start as start_scoring
+    from infra.local.scoring_service import stop as stop_scoring
 
     running = read_state(run_dir)
     if running is not None:
@@ -163,13 +189,15 @@ def up(
         check_port_free(port, f"port of {what}")
     paths = _write_configs(stack, run_dir, ports)
     started: dict[str, Running] = {}
+    scoring = None
     try:
-        for name in ("sink", "pushgateway", "alertmanager", "prometheus"):
-            port = getattr(ports, name)
-            started[name] = start(name, _argv(name, run_dir, paths, ports), run_dir / f"{name}.log",
-                                  f"http://{LOOPBACK}:{port}/-/ready", timeout=60)  # fmt: skip
+        for name in ("sink", "pushgateway", "alertmanager"):
+            started[name] = _start_tool(name, run_dir, paths, ports, stack)
         scoring = start_scoring(_scoring_spec(project_dir, stack.name, run_dir, ports, model_version))
+        started["prometheus"] = _start_tool("prometheus", run_dir, paths, ports, stack)
     except BaseException:
+        if scoring is not None:  # a scoring service that failed to start has stopped itself
+            stop_scoring(run_dir / SERVE_DIR)
         for process in reversed(started.values()):
             stop(process.pid)
         raise
@@ -180,6 +208,7 @@ def up(
         processes={name: Process(pid=p.pid, url=p.url, log=str(p.log)) for name, p in started.items()},
         scoring_url=scoring.url,
         ray_metrics_url=scoring.metrics_url,
+        ray_worker_metrics_url=scoring.worker_metrics_url,
     )
     (run_dir / STATE_FILE).write_text(state.model_dump_json(indent=2))
     return state
@@ -222,5 +251,6 @@ def _scoring_spec(
 ) -> LocalSpec:
     """The scoring service of a local stack: its own run folder, fault injection on (for alert tests)."""
     return LocalSpec(project_dir=str(project_dir.resolve()), stack=stack, run_dir=str(run_dir / SERVE_DIR),
-                     port=ports.scoring, metrics_port=ports.ray_metrics, model_version=model_version,
+                     port=ports.scoring, metrics_port=ports.ray_metrics,
+                     worker_metrics_port=ports.ray_worker_metrics, model_version=model_version,
                      faults=True)  # fmt: skip

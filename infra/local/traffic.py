@@ -1,5 +1,5 @@
 """Driving the local scoring service: normal applicants, drifted ones, refusal-heavy ones, or normal ones
-while the service injects errors or delay. Bounded in requests and time; faults are reset at the end."""
+while the service injects errors, delay or CPU burn. Bounded in requests and time; faults are reset at the end."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import httpx
 import numpy as np
 import pandas as pd
 
+from conventions import contract as c
 from conventions.artifact_format import REJECTED
 from infra.local.traffic_modes import Mode
 from serving.artifact import Artifact
@@ -22,6 +23,8 @@ from serving.schema import Applicant
 from serving.scorer import Scorer
 
 WORKERS = 8
+BATCH_EVERY = 20
+BATCH_SIZE = 5
 POOL = 2000
 """Applicants generated per run; requests cycle through them."""
 DRIFT = {"amt_income_total": 2.5, "amt_credit": 1.8, "amt_annuity": 1.8, "amt_goods_price": 1.8}
@@ -86,15 +89,18 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             for row in frame.to_dict("records")]  # fmt: skip
 
 
-def set_faults(base_url: str, error_rate: float, delay_ms: int) -> None:
-    response = httpx.post(f"{base_url}/admin/faults", json={"error_rate": error_rate, "delay_ms": delay_ms})
+def set_faults(base_url: str, error_rate: float, delay_ms: int, cpu_burn_ms: int = 0) -> None:
+    """Set every fault of the service at once (serving.faults.Faults); zeros switch them off."""
+    faults = {"error_rate": error_rate, "delay_ms": delay_ms, "cpu_burn_ms": cpu_burn_ms}
+    response = httpx.post(f"{base_url}/admin/faults", json=faults, timeout=10)
     response.raise_for_status()
 
 
 def drive(
     base_url: str, bodies: list[dict[str, Any]], mode: Mode, seconds: float, rate: float
 ) -> TrafficReport:
-    """POST /predict at about `rate` requests per second for `seconds`, from a few threads."""
+    """POST at about `rate` requests per second for `seconds`, from a few threads: to /predict, and one
+    request in BATCH_EVERY to /predict/batch with the next BATCH_SIZE bodies, as a back-office caller does."""
     statuses: Counter[int] = Counter()
     started = time.monotonic()
     total = int(seconds * rate)
@@ -104,7 +110,10 @@ def drive(
             delay = started + i / rate - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-            return client.post(f"{base_url}/predict", json=bodies[i % len(bodies)]).status_code
+            if i % BATCH_EVERY == BATCH_EVERY - 1:
+                batch = [bodies[(i + k) % len(bodies)] for k in range(BATCH_SIZE)]
+                return client.post(f"{base_url}{c.BATCH_ROUTE}", json={"applicants": batch}).status_code
+            return client.post(f"{base_url}{c.SCORING_ROUTE}", json=bodies[i % len(bodies)]).status_code
 
         for status in pool.map(send, range(total)):
             statuses[status] += 1

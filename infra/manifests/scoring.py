@@ -31,6 +31,11 @@ from serving.serve_config import Placement, serve_config
 
 COMPONENT = "scoring"
 WORKER_GROUP = "scoring"
+HEAD_CONTAINER = "ray-head"
+WORKER_CONTAINER = "ray-worker"
+NODE_TYPE_LABEL = "ray.io/node-type"
+"""The pod label KubeRay sets to "head" or "worker"; the PodMonitor copies it onto every series it scrapes
+(prometheus-operator sanitises it to conventions.contract.NODE_TYPE_POD_LABEL)."""
 METRICS_PORT_NAME = "metrics"
 SERVE_PORT_NAME = "serve"
 SHUTDOWN_MARGIN_SECONDS = 30
@@ -102,7 +107,7 @@ def _head(scoring: ScoringSlice) -> dict[str, Any]:
         _port(METRICS_PORT_NAME, RAY_METRICS_PORT),
         _port("dashboard-agent", RAY_DASHBOARD_AGENT_PORT),
     ]
-    container = _container(scoring, "ray-head", scoring.platform.scoring.head, ports)
+    container = _container(scoring, HEAD_CONTAINER, scoring.platform.scoring.head, ports)
     container["livenessProbe"] = http_probe("/api/gcs_healthz", RAY_DASHBOARD_PORT, 5, 120, delay=30)
     container["readinessProbe"] = http_probe("/api/local_raylet_healthz", RAY_DASHBOARD_AGENT_PORT, 5, 10)
     return {
@@ -117,7 +122,7 @@ def _workers(scoring: ScoringSlice) -> dict[str, Any]:
         _port(METRICS_PORT_NAME, RAY_METRICS_PORT),
         _port("dashboard-agent", RAY_DASHBOARD_AGENT_PORT),
     ]
-    container = _container(scoring, "ray-worker", scoring.platform.scoring.worker, ports)
+    container = _container(scoring, WORKER_CONTAINER, scoring.platform.scoring.worker, ports)
     container["livenessProbe"] = http_probe(
         "/api/local_raylet_healthz", RAY_DASHBOARD_AGENT_PORT, 5, 120, delay=30
     )
@@ -166,8 +171,14 @@ def ray_service(scoring: ScoringSlice) -> dict[str, Any]:
     }
 
 
+def pod_monitor_job(namespace: str) -> str:
+    """The `job` label prometheus-operator gives the series of a PodMonitor: `<namespace>/<PodMonitor name>`."""
+    return f"{namespace}/{RAY_SERVICE}"
+
+
 def ray_pod_monitor(scoring: ScoringSlice) -> dict[str, Any]:
-    """Ray's metrics (Serve's, the node's and the scoring app's) on every pod of the cluster."""
+    """Ray's metrics (Serve's, the node's and the scoring app's) on every pod of the cluster, each series labelled
+    with its pod's node type, so a reader can tell the head (no replica) from the workers."""
     namespace = scoring.serving.namespace
     return {
         "apiVersion": "monitoring.coreos.com/v1",
@@ -180,6 +191,7 @@ def ray_pod_monitor(scoring: ScoringSlice) -> dict[str, Any]:
         "spec": {
             "selector": {"matchLabels": pod_selector(COMPONENT)},
             "namespaceSelector": {"matchNames": [namespace]},
+            "podTargetLabels": [NODE_TYPE_LABEL],
             "podMetricsEndpoints": [{"port": METRICS_PORT_NAME, "path": "/metrics"}],
         },
     }

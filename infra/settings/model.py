@@ -298,6 +298,19 @@ class Drift(Section):
         description="Most rows per side the Evidently HTML reports are drawn from; when sampleSize is at most "
         "this, the reports show exactly the rows and p-values the metrics come from.",
     )
+    label_delay: PromDuration = Field(
+        Duration.parse("90d"),
+        description="How long after a prediction its true label (default or repayment) is known. Each run also "
+        "judges the matured cohort, the window of the same length ending this long ago, whose labels have "
+        "arrived; the threshold of its cost is vigie:alerts.ModelPerformanceDegraded.threshold.",
+    )
+    min_labelled_rows: PositiveInt = Field(
+        1000,
+        description="Fewest labelled rows of the matured cohort its business cost is judged on: a thinner cohort "
+        "reports insufficient labels (its row count is pushed, ModelPerformanceDegraded stays quiet), since a "
+        "few accepted defaulters, each costing costFalseNegative, would swing a small cohort's cost by more "
+        "than the threshold.",
+    )
     reports_uri: str = Field(
         "run/drift-reports",
         min_length=1,

@@ -1,12 +1,18 @@
 """ML degradation: drift on more than 30 % of the important features (KS test), a drifted score distribution,
-and the drift job's own health: a failed last run, a window too thin to judge, or no successful run within the
-schedule plus a grace period (seed §3.B-C)."""
+a costlier model on the cohort whose labels have matured, and the drift job's own health: a failed last run, a
+window too thin to judge, no successful run within the schedule plus a grace period, none ever recorded, or a
+last verdict about another model version than the declared one (seed §3.B-C).
+
+Every verdict the job pushes carries the model version it judged: the verdict alerts read only the declared
+version's, so a verdict about the previous model does not outlive a retrain (DriftVerdictVersionMismatch says
+so until the next run)."""
 
 from __future__ import annotations
 
 from conventions import contract as c
 from conventions import dashboard_uids as uids
 from conventions import promql as p
+from conventions.durations import format_duration
 from conventions.promql import promql_number
 from conventions.routing import Category, Severity
 from rules_src.alert import (
@@ -26,11 +32,29 @@ DRIFT_FOR = "0m"  # the job pushes once per run: the pushed share is the verdict
 STALE_AFTER = 8 * 86400.0  # seconds: a weekly schedule plus one day of grace
 FAILED_FOR = "2h"  # the CronJob's activeDeadline: a failed try's retries have all ended by then
 DAY_OF_MINUTES = 24 * 60
+NEVER_RAN_GRACE = format_duration(STALE_AFTER)
+"""DriftJobNeverRan's `for`, unless the stack sets one: DriftJobStale's threshold (rules_src.stack derives it
+from the stack's), the longest a healthy job goes between two successes, so between a deploy and its first."""
+COST_INCREASE_THRESHOLD = 0.20  # the matured cohort costs 20 % more per application than the reference
+REFERENCE_COST = 0.5  # scenarios: a reference cost per application exact in binary
+PREVIOUS = "-previous"  # scenarios: the suffix of a model version other than the declared one
+
+
+def _verdict(scope: Scope, metric: c.Metric) -> p.Selector:
+    """`metric` of the stack's drift job, as judged for the model version the stack declares."""
+    return p.select(
+        metric.name, *scope.drift(metric.name).matchers, p.equals(c.MODEL_VERSION, scope.model_version)
+    )
+
+
+def _verdict_labels(scope: Scope, version: str | None = None) -> dict[str, str]:
+    """The labels of a pushed verdict: job and stack (the grouping key), and the model version judged."""
+    return {**scope.drift_labels, c.MODEL_VERSION: scope.model_version if version is None else version}
 
 
 def _drifted_share_above(scope: Scope, threshold: float | None) -> p.Expr:
     assert threshold is not None
-    return p.gt(scope.drift(c.DRIFT_SHARE.name), threshold)
+    return p.gt(_verdict(scope, c.DRIFT_SHARE), threshold)
 
 
 def _last_run_failed(scope: Scope, threshold: float | None) -> p.Expr:
@@ -46,8 +70,8 @@ def _last_success_older(scope: Scope, threshold: float | None) -> p.Expr:
 def _drift_share(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
     assert threshold is not None
     share = min(threshold * (1 + MARGIN), 1.0) if breach else threshold  # at the threshold is not "more than"
-    series = gauge(c.DRIFT_SHARE.name, scope.drift_labels, share)
-    return Scenario((series,), share, scope.drift_labels, active_from=0)
+    labels = _verdict_labels(scope)
+    return Scenario((gauge(c.DRIFT_SHARE.name, labels, share),), share, labels, active_from=0)
 
 
 def _last_run(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
@@ -57,24 +81,81 @@ def _last_run(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
     return Scenario((series,), status, scope.drift_labels, interval="1m", active_from=0)
 
 
-def _flag_raised(flag: c.Metric) -> ExprBuilder:
-    """The job's last push set `flag`, a 0/1 verdict gauge, to 1."""
+def _flag_raised(flag: c.Metric, any_version: bool = False) -> ExprBuilder:
+    """The job's last push set `flag`, a 0/1 verdict gauge, to 1: for the declared model version, or for any
+    (a thin window is thin whichever model the run read)."""
 
     def build(scope: Scope, threshold: float | None) -> p.Expr:
-        return p.eq(scope.drift(flag.name), 1)
+        return p.eq(scope.drift(flag.name) if any_version else _verdict(scope, flag), 1)
 
     return build
 
 
 def _flag_pushed(flag: c.Metric) -> ScenarioBuilder:
-    """The job pushed `flag` at 1 (breach) or 0."""
+    """The job pushed `flag` at 1 (breach) or 0, for the declared model version."""
 
     def build(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
         value = 1 if breach else 0
-        series = gauge(flag.name, scope.drift_labels, value)
-        return Scenario((series,), value, scope.drift_labels, active_from=0)
+        labels = _verdict_labels(scope)
+        return Scenario((gauge(flag.name, labels, value),), value, labels, active_from=0)
 
     return build
+
+
+def _no_success_recorded(scope: Scope, threshold: float | None) -> p.Expr:
+    """No last-success timestamp at all: the job never succeeded, or the Pushgateway lost it. The alert's
+    `for` is the grace: Prometheus starts counting at its first evaluation after the deploy."""
+    return p.absent(scope.drift(c.DRIFT_LAST_SUCCESS_TIMESTAMP.name))
+
+
+def _success_recorded(scope: Scope, threshold: float | None, breach: bool) -> Scenario | None:
+    """Nothing ever pushed: the alert fires exactly when its `for` has elapsed, and the generated test checks
+    that it is still quiet one evaluation earlier, which is this alert's "just short". No separate quiet
+    scenario: promtool would evaluate every rule each minute of the days-long grace once more (about a minute
+    per stack); tests/rules_src/test_drift_rules.py runs the quiet cases on the drift rules alone."""
+    if not breach:
+        return None
+    return Scenario((), 1, scope.drift_labels, interval="1m", active_from=0)
+
+
+def _other_version_judged(scope: Scope, threshold: float | None) -> p.Expr:
+    """The last successful run judged a model version other than the declared one, one series per version."""
+    info = p.select(
+        c.DRIFT_MODEL_VERSION_INFO.name,
+        *scope.drift(c.DRIFT_MODEL_VERSION_INFO.name).matchers,
+        p.differs(c.MODEL_VERSION, scope.model_version),
+    )
+    return p.gt(p.max(info, by=(c.JOB, c.STACK, c.MODEL_VERSION)), 0)
+
+
+def _judged_version(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
+    """The last run judged the previous model (breach), or the declared one."""
+    labels = _verdict_labels(scope, f"{scope.model_version}{PREVIOUS}" if breach else None)
+    return Scenario((gauge(c.DRIFT_MODEL_VERSION_INFO.name, labels, 1),), 1, labels, active_from=0)
+
+
+def _matured_cost_increase_above(scope: Scope, threshold: float | None) -> p.Expr:
+    """How far the matured cohort's cost per application is above the reference's, as a share of it. The job
+    pushes the cohort's cost only when it has at least drift.minLabelledRows labelled rows, so a thinner cohort
+    leaves this empty: quiet, with its row count pushed and "insufficient labels" in the summary."""
+    assert threshold is not None
+    increase = p.sub(
+        p.div(_verdict(scope, c.MATURED_BUSINESS_COST), _verdict(scope, c.REFERENCE_BUSINESS_COST)), 1
+    )
+    return p.gt(increase, threshold)
+
+
+def _matured_cost(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
+    """A reference cost of 0.5 per application and a matured cohort 2 % of the threshold above (or below) it."""
+    assert threshold is not None
+    cost = float(f"{REFERENCE_COST * (1 + threshold * (1 + MARGIN if breach else 1 - MARGIN)):g}")
+    labels = _verdict_labels(scope)
+    series = (
+        gauge(c.MATURED_BUSINESS_COST.name, labels, cost),
+        gauge(c.REFERENCE_BUSINESS_COST.name, labels, REFERENCE_COST),
+        gauge(c.MATURED_LABELLED_ROWS.name, labels, 5000),
+    )
+    return Scenario(series, cost / REFERENCE_COST - 1, labels, active_from=0)
 
 
 def _last_success(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
@@ -172,7 +253,7 @@ DRIFT_DATA_INSUFFICIENT = AlertSpec(
     unit=Unit.NONE,
     threshold=None,
     for_=DRIFT_FOR,
-    expr=_flag_raised(c.DRIFT_INSUFFICIENT_DATA),
+    expr=_flag_raised(c.DRIFT_INSUFFICIENT_DATA, any_version=True),
     summary="The last drift run had too few rows to judge",
     description="The last drift run of stack {stack} found fewer rows in its window than drift.minRows: it drew "
     "no verdict, so drift is not being watched. Is the scoring service logging its predictions?",
@@ -181,4 +262,71 @@ DRIFT_DATA_INSUFFICIENT = AlertSpec(
     scenario=_flag_pushed(c.DRIFT_INSUFFICIENT_DATA),
 )
 
-ALERTS = (DATA_DRIFT, PREDICTION_DRIFT, DRIFT_JOB_FAILED, DRIFT_JOB_STALE, DRIFT_DATA_INSUFFICIENT)
+MODEL_PERFORMANCE = AlertSpec(
+    name="ModelPerformanceDegraded",
+    family="performance",
+    service="drift",
+    category=Category.ML_DEGRADATION,
+    severity=Severity.WARNING,
+    unit=Unit.RATIO,
+    threshold=COST_INCREASE_THRESHOLD,
+    for_=DRIFT_FOR,
+    expr=_matured_cost_increase_above,
+    summary="The model costs more than {threshold} above its reference on matured labels",
+    description="On the matured cohort of stack {stack} (predictions of model {model_version} whose true labels "
+    "have arrived, drift.labelDelay after scoring), the business cost per application is {value} above the "
+    "reference's, more than {threshold}: the model accepts defaulters or refuses good applicants more than at "
+    "training; plan a retraining.",
+    value_format=ValueFormat.PERCENT,
+    dashboard=uids.DRIFT,
+    scenario=_matured_cost,
+)
+
+DRIFT_JOB_NEVER_RAN = AlertSpec(
+    name="DriftJobNeverRan",
+    family="drift-job",
+    service="drift",
+    category=Category.ML_DEGRADATION,
+    severity=Severity.WARNING,
+    unit=Unit.NONE,
+    threshold=None,
+    for_=NEVER_RAN_GRACE,
+    expr=_no_success_recorded,
+    summary="No successful drift run recorded for {for_}",
+    description="No successful drift run of stack {stack} has been recorded for {for_} (the grace after a deploy: "
+    "DriftJobStale's threshold unless set): the job never ran, cannot start, or the Pushgateway lost its data. "
+    "Drift is not being watched; see the CronJob's events.",
+    value_format=ValueFormat.NONE,
+    dashboard=uids.DRIFT,
+    scenario=_success_recorded,
+)
+
+DRIFT_VERDICT_VERSION = AlertSpec(
+    name="DriftVerdictVersionMismatch",
+    family="drift-job",
+    service="drift",
+    category=Category.ML_DEGRADATION,
+    severity=Severity.WARNING,
+    unit=Unit.NONE,
+    threshold=None,
+    for_=DRIFT_FOR,
+    expr=_other_version_judged,
+    summary="The last drift verdict is about another model version",
+    description="The last drift run of stack {stack} judged model version {model_version}, not the version "
+    "this stack declares: the drift alerts ignore that verdict, so drift is not being watched until the next "
+    "run (run the job now, or check that model.artifactUri holds the declared model).",
+    value_format=ValueFormat.NONE,
+    dashboard=uids.DRIFT,
+    scenario=_judged_version,
+)
+
+ALERTS = (
+    DATA_DRIFT,
+    PREDICTION_DRIFT,
+    MODEL_PERFORMANCE,
+    DRIFT_JOB_FAILED,
+    DRIFT_JOB_STALE,
+    DRIFT_JOB_NEVER_RAN,
+    DRIFT_DATA_INSUFFICIENT,
+    DRIFT_VERDICT_VERSION,
+)

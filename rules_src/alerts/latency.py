@@ -1,5 +1,8 @@
-"""Latency: p99 above 1 s pages (P0); p95 above 500 ms for 5 minutes warns (seed §2.A, §4).
+"""Latency: p99 of the scoring route above 1 s pages (P0); its p95 above 500 ms for 5 minutes warns (seed
+§2.A, §4); p99 of the batch route above 5 s for 5 minutes warns.
 
+Each quantile is of one route. Mixed together, the batch route (many applications per request) would page
+as a slow API, and health checks and /model reads would hide a slow /predict under their fast answers.
 Thresholds must be bucket boundaries of Ray Serve's latency histogram so that the quantile is exact.
 """
 
@@ -25,16 +28,18 @@ P99_THRESHOLD = 1.0  # seconds: "Latence p99 > 1s"
 P99_FOR = "2m"
 P95_THRESHOLD = 0.5  # seconds: "p95 > 500 ms pendant 5 minutes"
 P95_FOR = "5m"
+BATCH_P99_THRESHOLD = 5.0  # seconds: a batch scores up to serving.batching's size of applications at once
+BATCH_P99_FOR = "5m"
 BUCKET_BOUNDARIES = tuple(ms / 1000 for ms in c.LATENCY_BUCKETS_MS[:-1])
 WINDOW = "1m"
 MS_PER_SECOND = 1000  # Ray Serve's histogram is in milliseconds; the recorded quantiles are in seconds
 
 
-def _recorded_quantile(quantile: float) -> RecordingBuilder:
-    """Request latency at `quantile`, in seconds, interpolated within the histogram's millisecond buckets."""
+def _recorded_quantile(quantile: float, route: str) -> RecordingBuilder:
+    """Latency of `route` at `quantile`, in seconds, interpolated within the histogram's millisecond buckets."""
 
     def build(scope: Scope) -> p.Expr:
-        buckets = p.rate(scope.scoring(c.HTTP_LATENCY_MS.bucket), WINDOW)
+        buckets = p.rate(scope.scoring(c.HTTP_LATENCY_MS.bucket, p.equals(c.ROUTE, route)), WINDOW)
         per_bucket = p.sum(buckets, by=(*p.SERVICE, c.LE))
         return p.div(p.histogram_quantile(quantile, per_bucket), MS_PER_SECOND)
 
@@ -42,16 +47,18 @@ def _recorded_quantile(quantile: float) -> RecordingBuilder:
 
 
 RECORDINGS: dict[c.Recording, RecordingBuilder] = {
-    c.LATENCY_P50: _recorded_quantile(0.5),
-    c.LATENCY_P95: _recorded_quantile(0.95),
-    c.LATENCY_P99: _recorded_quantile(0.99),
+    c.LATENCY_P50: _recorded_quantile(0.5, c.SCORING_ROUTE),
+    c.LATENCY_P95: _recorded_quantile(0.95, c.SCORING_ROUTE),
+    c.LATENCY_P99: _recorded_quantile(0.99, c.SCORING_ROUTE),
+    c.BATCH_LATENCY_P99: _recorded_quantile(0.99, c.BATCH_ROUTE),
 }
+_OTHER_ROUTE = {c.SCORING_ROUTE: c.BATCH_ROUTE, c.BATCH_ROUTE: c.SCORING_ROUTE}
 
 
-def _quantile(quantile: float) -> ScenarioBuilder:
+def _quantile(quantile: float, route: str) -> ScenarioBuilder:
     def build(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
         assert threshold is not None
-        return latency_quantile(scope.scoring_labels, quantile, threshold, breach)
+        return latency_quantile(scope.scoring_labels, quantile, threshold, breach, route, _OTHER_ROUTE[route])
 
     return build
 
@@ -66,11 +73,12 @@ LATENCY_P99 = AlertSpec(
     threshold=P99_THRESHOLD,
     for_=P99_FOR,
     expr=recorded_above(c.LATENCY_P99),
-    summary="p99 latency above {threshold}",
-    description="p99 latency of {application} in {namespace} is {value}, above {threshold} for {for_}.",
+    summary=f"p99 latency of {c.SCORING_ROUTE} above {{threshold}}",
+    description=f"p99 latency of {c.SCORING_ROUTE} on {{application}} in {{namespace}} is {{value}}, above "
+    "{threshold} for {for_}.",
     value_format=ValueFormat.DURATION,
     dashboard=uids.OPERATIONS,
-    scenario=_quantile(0.99),
+    scenario=_quantile(0.99, c.SCORING_ROUTE),
     threshold_choices=BUCKET_BOUNDARIES,
 )
 
@@ -84,12 +92,32 @@ LATENCY_P95 = AlertSpec(
     threshold=P95_THRESHOLD,
     for_=P95_FOR,
     expr=recorded_above(c.LATENCY_P95),
-    summary="p95 latency above {threshold}",
-    description="p95 latency of {application} in {namespace} is {value}, above {threshold} for {for_}.",
+    summary=f"p95 latency of {c.SCORING_ROUTE} above {{threshold}}",
+    description=f"p95 latency of {c.SCORING_ROUTE} on {{application}} in {{namespace}} is {{value}}, above "
+    "{threshold} for {for_}.",
     value_format=ValueFormat.DURATION,
     dashboard=uids.OPERATIONS,
-    scenario=_quantile(0.95),
+    scenario=_quantile(0.95, c.SCORING_ROUTE),
     threshold_choices=BUCKET_BOUNDARIES,
 )
 
-ALERTS = (LATENCY_P99, LATENCY_P95)
+BATCH_LATENCY_P99 = AlertSpec(
+    name="BatchLatencyP99High",
+    family="batch-latency",
+    service="scoring",
+    category=Category.SERVICE_HEALTH,
+    severity=Severity.WARNING,
+    unit=Unit.SECONDS,
+    threshold=BATCH_P99_THRESHOLD,
+    for_=BATCH_P99_FOR,
+    expr=recorded_above(c.BATCH_LATENCY_P99),
+    summary=f"p99 latency of {c.BATCH_ROUTE} above {{threshold}}",
+    description=f"p99 latency of {c.BATCH_ROUTE} on {{application}} in {{namespace}} is {{value}}, above "
+    "{threshold} for {for_}: batch callers wait, and their share of the replicas slows single scoring.",
+    value_format=ValueFormat.DURATION,
+    dashboard=uids.OPERATIONS,
+    scenario=_quantile(0.99, c.BATCH_ROUTE),
+    threshold_choices=BUCKET_BOUNDARIES,
+)
+
+ALERTS = (LATENCY_P99, LATENCY_P95, BATCH_LATENCY_P99)

@@ -104,4 +104,5 @@ def test_panels_drawing_an_alert_threshold_link_its_runbook() -> None:
     assert {link["url"] for link in panel["links"]} == {
         f"{base}/LatencyP95High",
         f"{base}/LatencyP99Critical",
+        f"{base}/BatchLatencyP99High",
     }

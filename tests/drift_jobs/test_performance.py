@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import math
+from datetime import UTC, datetime
+
 import numpy as np
 import pyarrow as pa
+import pytest
 from sklearn.metrics import roc_auc_score
 
-from drift_jobs.performance import Confusion, confusion, performance
+from drift_jobs.performance import (
+    Confusion,
+    MaturedCohort,
+    Performance,
+    confusion,
+    performance,
+    relative_increase,
+)
 
 
 def test_a_score_at_the_threshold_is_a_rejection() -> None:
@@ -41,3 +52,33 @@ def test_auc_is_undefined_when_the_labels_hold_one_class() -> None:
     result = performance(current, current, 0.5, cost_false_negative=10.0, cost_false_positive=1.0)
     assert result.auc is None
     assert result.business_cost == 2 / 3
+
+
+INCREASES = {
+    # name: (cost, reference cost, increase): as PromQL divides
+    "a fifth above": (0.6, 0.5, 0.2),
+    "below the reference": (0.4, 0.5, -0.2),
+    "any cost over a free reference": (0.1, 0.0, math.inf),
+    "nothing over nothing": (0.0, 0.0, 0.0),
+}
+
+
+@pytest.mark.parametrize(("cost", "reference", "increase"), INCREASES.values(), ids=INCREASES)
+def test_the_cost_increase_is_relative_to_the_reference(
+    cost: float, reference: float, increase: float
+) -> None:
+    assert relative_increase(cost, reference) == pytest.approx(increase)
+
+
+def test_a_matured_cohort_is_degraded_only_strictly_above_the_threshold() -> None:
+    def cohort(cost: float, performance: bool = True) -> MaturedCohort:
+        counts = Confusion(1, 1, 1, 1)
+        judged = Performance(0.5, counts, counts, cost, 0.5, None, None) if performance else None
+        start = datetime(2026, 8, 21, tzinfo=UTC)
+        return MaturedCohort(start, start, 2000, 1000, 0.25, judged)
+
+    assert [cohort(c).degraded for c in (0.625, 0.6251, 0.5)] == [False, True, False]
+    assert (cohort(0.9, performance=False).degraded, cohort(0.9, performance=False).cost_increase) == (
+        None,
+        None,
+    )

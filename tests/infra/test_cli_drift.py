@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
-from drift_jobs.reports import DATA_DRIFT_REPORT, PERFORMANCE_REPORT, PREDICTION_DRIFT_REPORT
+from drift_jobs.reports import (
+    DATA_DRIFT_REPORT,
+    MATURED_PERFORMANCE_REPORT,
+    PERFORMANCE_REPORT,
+    PREDICTION_DRIFT_REPORT,
+)
 from drift_jobs.summary import SUMMARY_FILE
-from drift_jobs.synthetic import Scenario
+from drift_jobs.synthetic import Scenario, write_matured_cohort
 from tests.conftest import CliRunner
 from tests.drift_fixtures import (
+    NOW,
     NOW_TEXT,
     RUN_ID,
     SCENARIO,
     SHIFTED,
     STACK,
+    WINDOW,
     Dataset,
     Gateway,
     make_dataset,
@@ -180,3 +189,69 @@ def test_a_window_thinner_than_min_rows_reports_insufficient_data_not_no_drift(
         "vigie_drift_share",
         "vigie_prediction_drift_detected",
     }
+
+
+MATURED = {
+    # name: (matured rows, share of contradicting labels, minLabelledRows, expected summary fields)
+    "as good as the reference": (3000, 0.0, 1000, {"insufficient_labels": False, "degraded": False}),
+    "degraded": (3000, 0.5, 1000, {"insufficient_labels": False, "degraded": True}),
+    "too few labels": (800, 0.5, 1000, {"insufficient_labels": True, "degraded": None, "performance": None}),
+}
+
+
+@pytest.mark.parametrize(("rows", "wrong", "needed", "expected"), MATURED.values(), ids=MATURED)
+def test_the_matured_cohort_is_judged_against_the_reference_or_reported_thin(
+    vigie: CliRunner,
+    project: Path,
+    gateway: Gateway,
+    tmp_path: Path,
+    rows: int,
+    wrong: float,
+    needed: int,
+    expected: dict[str, object],
+) -> None:
+    """The cohort of the window ending drift.labelDelay (90d) ago, every row labelled: its cost per application
+    against the reference's and the threshold (20 %), pushed and summarised; a thin one is never "no
+    degradation": its row count is pushed, its cost is not, and the summary and output say insufficient labels."""
+    scenario = Scenario(labelled_share=0.0, reference_rows=3000, current_rows=3000, matured_rows=rows,
+                        matured_wrong=wrong)  # fmt: skip
+    data = make_dataset(tmp_path / "data", scenario)
+    write_matured_cohort(data.log, scenario, NOW - timedelta(days=90), WINDOW)
+    edit_stack(project / f"Pulumi.{STACK}.yaml", "vigie:drift", "minLabelledRows", needed)
+    code, out, err = vigie(*run_args(project, data, gateway.url, tmp_path / "reports"))
+    assert code == 0, err
+    matured = read_summary(tmp_path / "reports")["matured_performance"]
+    assert matured["window"] == {"start": "2026-08-21T03:00:00Z", "end": "2026-08-28T03:00:00Z"}
+    assert (matured["labelled_rows"], matured["min_labelled_rows"]) == (rows, needed)
+    assert {key: matured[key] for key in expected} == expected
+    assert gateway.value("vigie_drift_matured_labelled_rows") == rows
+    line = next(line for line in out.splitlines() if line.startswith("matured cohort "))
+    names = {name for name, _ in gateway.metrics()}
+    if matured["insufficient_labels"]:
+        assert line.endswith(f"insufficient labels: {rows:,} labelled rows, fewer than drift.minLabelledRows "
+                             f"({needed:,}); performance not judged")  # fmt: skip
+        assert {"vigie_drift_matured_business_cost", "vigie_drift_matured_auc"}.isdisjoint(names)
+        assert MATURED_PERFORMANCE_REPORT not in read_summary(tmp_path / "reports")["reports"]
+        return
+    performance = matured["performance"]
+    assert gateway.value("vigie_drift_matured_business_cost") == performance["business_cost"]
+    assert gateway.value("vigie_drift_matured_auc") == performance["auc"]
+    assert gateway.value("vigie_drift_reference_business_cost") == performance["reference_business_cost"]
+    increase = performance["business_cost"] / performance["reference_business_cost"] - 1
+    assert matured["cost_increase"] == pytest.approx(increase)
+    assert (increase > 0.2) is expected["degraded"]
+    assert ("DEGRADED" in line) is expected["degraded"]
+    assert MATURED_PERFORMANCE_REPORT in read_summary(tmp_path / "reports")["reports"]
+
+
+def test_verdicts_carry_the_judged_model_version_and_the_status_none(
+    vigie: CliRunner, project: Path, shared_dataset: Dataset, gateway: Gateway, tmp_path: Path
+) -> None:
+    """model_version is a label, not a grouping key: the next run's push replaces the whole group."""
+    assert vigie(*run_args(project, shared_dataset, gateway.url, tmp_path))[0] == 0
+    versions = {name: dict(labels).get("model_version") for name, labels in gateway.metrics()}
+    status = {"vigie_drift_last_run_success", "vigie_drift_last_run_timestamp_seconds",
+              "vigie_drift_last_success_timestamp_seconds"}  # fmt: skip
+    assert {name for name, version in versions.items() if version is None} == status
+    assert {version for name, version in versions.items() if name not in status} == {SCENARIO.model_version}
+    assert gateway.value("vigie_drift_model_version_info") == 1

@@ -1,6 +1,7 @@
 """The scoring app on Ray Serve, started by `vigie serve start` as an operator would (one Ray for the module):
-answers, 422s, the metric contract on Ray's metrics endpoint, fault injection, loopback-only listeners, and a
-graceful stop that leaves every answered prediction in the log exactly once.
+answers, 422s, the RayService's topology (replicas on the worker node, none on the head), the metric contract
+on the nodes' metrics endpoints, fault injection, loopback-only listeners, and a graceful stop that leaves
+every answered prediction in the log exactly once.
 
 The tests run in file order; the last one stops the service.
 """
@@ -46,7 +47,8 @@ def _vigie(*args: str | Path) -> tuple[int, str]:
 @dataclass
 class Service:
     url: str
-    metrics_url: str
+    metrics_urls: tuple[str, str]
+    """Head, then worker: each node exports its own series."""
     answered: set[str] = field(default_factory=set)
     """Request ids answered 200 by a scoring route: each must end up in the prediction log once."""
     started: float = field(default_factory=time.monotonic)
@@ -85,7 +87,7 @@ def service() -> Iterator[Service]:
         assert code == 0, out
         state = read_state(ROOT / RUN_DIR)
         assert state is not None
-        yield Service(state.url, state.metrics_url)
+        yield Service(state.url, state.metrics_urls)
     finally:
         _vigie("serve", "stop", "--run-dir", RUN_DIR)
         shutil.rmtree(ROOT, ignore_errors=True)
@@ -120,10 +122,10 @@ def test_model_reports_the_overridden_version_and_the_artifacts(service: Service
     assert (info["model_version"], info["artifact_version"]) == (SERVED_VERSION, "credit-lgbm-2026.11.0")
 
 
-def _scrape(url: str) -> dict[str, list[dict[str, str]]]:
-    """Series labels by metric name, from the Prometheus text format."""
+def _scrape(*urls: str) -> dict[str, list[dict[str, str]]]:
+    """Series labels by metric name, from the Prometheus text format of every endpoint given."""
     series: dict[str, list[dict[str, str]]] = {}
-    for line in httpx.get(url, timeout=10).text.splitlines():
+    for line in "\n".join(httpx.get(url, timeout=10).text for url in urls).splitlines():
         if not line or line.startswith("#"):
             continue
         name, _, rest = line.partition("{")
@@ -157,7 +159,7 @@ def _contract_gaps(series: dict[str, list[dict[str, str]]]) -> list[str]:
 def test_every_service_metric_of_the_contract_is_exported_with_its_labels(service: Service) -> None:
     deadline = time.monotonic() + 90
     while True:
-        series = _scrape(service.metrics_url)
+        series = _scrape(*service.metrics_urls)
         gaps = _contract_gaps(series)
         if not gaps or time.monotonic() > deadline:
             break
@@ -181,7 +183,7 @@ def test_decision_counters_and_score_histogram_count_every_scored_applicant(serv
     scored = len(service.answered)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        text = httpx.get(service.metrics_url, timeout=10).text
+        text = "\n".join(httpx.get(url, timeout=10).text for url in service.metrics_urls)
         decided = _value(text, contract.ACCEPTED_CREDITS.name) + _value(text, contract.REJECTED_CREDITS.name)
         if decided == scored and _value(text, contract.SCORE.count) == scored:
             break
@@ -196,7 +198,7 @@ GAUGE_SILENCE_S = 30.0
 
 def test_the_served_version_and_threshold_are_still_exported_long_after_start(service: Service) -> None:
     time.sleep(max(0.0, service.started + GAUGE_SILENCE_S - time.monotonic()))
-    series = _scrape(service.metrics_url)
+    series = _scrape(*service.metrics_urls)
     for metric in (contract.MODEL_VERSION_INFO, contract.DECISION_THRESHOLD):
         assert {s[contract.MODEL_VERSION] for s in series.get(metric.name, [])} == {SERVED_VERSION}, (
             metric.name
@@ -207,7 +209,7 @@ def test_injected_faults_fail_the_asked_share_with_500_after_the_delay(
     service: Service, applicants: list[dict[str, Any]]
 ) -> None:
     faults = httpx.post(f"{service.url}/admin/faults", json={"error_rate": 0.5, "delay_ms": 200}, timeout=10)
-    assert faults.json() == {"error_rate": 0.5, "delay_ms": 200}
+    assert faults.json() == {"error_rate": 0.5, "delay_ms": 200, "cpu_burn_ms": 0}
     time.sleep(1.0)  # every replica refreshes its copy within 0.5 s
     try:
         timed = []
@@ -219,6 +221,35 @@ def test_injected_faults_fail_the_asked_share_with_500_after_the_delay(
     codes = [code for code, _ in timed]
     assert set(codes) == {200, 500} and 4 <= codes.count(500) <= 5
     assert min(seconds for _, seconds in timed) >= 0.2
+
+
+SERVE_ACTORS_ON_THE_HEAD = {"ServeController", "ProxyActor"}
+"""All that may run on the head node: Serve's controller and the head's proxy (the RayService's head too)."""
+
+
+def _actors(url: str) -> set[str]:
+    """Names of the actors a node runs, from its raylet's ray_actors gauge (the executor's own count)."""
+    return {s["Name"] for s in _scrape(url).get("ray_actors", []) if s.get("Source") == "executor"}
+
+
+def test_replicas_run_on_the_worker_node_and_only_serves_controller_and_proxy_on_the_head(
+    service: Service,
+) -> None:
+    head, worker = service.metrics_urls
+    deadline = time.monotonic() + 60
+    replica = f"ServeReplica:{APPLICATION}:CreditScorer"
+    while not {"ServeController", replica} <= _actors(head) | _actors(worker):
+        assert time.monotonic() < deadline, "Ray never reported its actors"
+        time.sleep(2)
+    assert _actors(head) <= SERVE_ACTORS_ON_THE_HEAD
+    assert {replica, "ProxyActor"} <= _actors(worker)
+    node_types = {
+        url: {s[contract.RAY_NODE_TYPE] for s in _scrape(url)[contract.NODE_CPU_UTILIZATION.name]}
+        for url in (head, worker)
+    }
+    assert node_types == {head: {contract.HEAD_NODE}, worker: {contract.WORKER_NODE}}
+    assert contract.MODEL_VERSION_INFO.name not in _scrape(head)  # exported by the replicas, so the worker
+    assert contract.MODEL_VERSION_INFO.name in _scrape(worker)
 
 
 def _listening_inodes() -> dict[str, str]:
@@ -254,8 +285,39 @@ def test_every_listening_socket_of_the_service_is_on_loopback(service: Service) 
     assert state is not None
     listening = _listening_inodes()
     ours = {inode: listening[inode] for inode in _session_socket_inodes(state.pid) if inode in listening}
-    assert len(ours) >= 5, "expected Ray's servers, Serve's proxy and the metrics endpoint"
+    assert len(ours) >= 5, "expected Ray's servers, Serve's proxies and the metrics endpoints"
     assert {address for address in ours.values() if address not in LOOPBACK_HEX} == set()
+
+
+def _listeners_on(port: int) -> int:
+    """Listening TCP sockets on `port`, of any process."""
+    tables = [Path(t).read_text().splitlines()[1:] for t in ("/proc/net/tcp", "/proc/net/tcp6")]
+    return sum(
+        1
+        for table in tables
+        for line in table
+        if line.split()[3] == "0A" and int(line.split()[1].rsplit(":", 1)[1], 16) == port
+    )
+
+
+def test_both_nodes_proxies_share_the_http_port_and_both_answer(
+    service: Service, applicants: list[dict[str, Any]]
+) -> None:
+    """Serve's proxies set SO_REUSEPORT: the kernel spreads connections over the head's and the worker's."""
+    assert _listeners_on(int(service.url.rsplit(":", 1)[1])) == 2
+    for applicant in applicants[50:70]:  # a new connection each (httpx.post), so the kernel spreads them
+        assert service.post("/predict", applicant).status_code == 200
+    deadline = time.monotonic() + 30
+    while not all(served := {url: _served(url) for url in service.metrics_urls}.values()):
+        assert time.monotonic() < deadline, f"requests served, by node: {served}"
+        time.sleep(2)
+
+
+def _served(url: str) -> float:
+    """Scoring requests a node's proxy has counted."""
+    text = httpx.get(url, timeout=10).text
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith(contract.HTTP_REQUESTS.name + "{") and f'application="{APPLICATION}"' in line)  # fmt: skip
 
 
 def test_rays_temp_dir_is_a_short_alias_of_a_folder_under_the_run_folder(service: Service) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
+from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -32,8 +32,10 @@ def test_render_removes_files_it_no_longer_produces(project: Path, vigie: CliRun
 
 
 def _changed_lines(before: str, after: str) -> list[str]:
-    diff = difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
-    return [line for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    """Lines only `before` has ("-…") and lines only `after` has ("+…"), counted as multisets, so that a diff
+    algorithm's choice of alignment between look-alike sections (blank lines, code fences) does not count."""
+    old, new = Counter(before.splitlines()), Counter(after.splitlines())
+    return [f"-{line}" for line in (old - new).elements()] + [f"+{line}" for line in (new - old).elements()]
 
 
 def test_one_threshold_edit_changes_only_the_lines_that_express_it(project: Path, vigie: CliRunner) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from rules_src.alerts import BY_NAME
 from tests.conftest import CliRunner
 from tests.infra.stack_edits import edit_stack
 
@@ -41,9 +42,7 @@ EDITS: list[tuple[str, str, str, Any, str]] = [
     ("malformed duration setting", "vigie:monitoring", "retention", "2 weeks",
      "vigie:monitoring.retention: '2 weeks' is not a Prometheus duration (examples: 30s, 5m, 1h30m, 7d)"),
     ("override of an unknown alert", "vigie:alerts", "LatencyP90High.threshold", "1s",
-     "vigie:alerts.LatencyP90High: no such alert (known alerts: ApiErrorRateCritical, ClientErrorRateHigh, CpuUsageHigh, "
-     "CreditRefusalRateHigh, DataDriftDetected, DriftDataInsufficient, DriftJobFailed, DriftJobStale, Http5xxRateHigh, "
-     "LatencyP95High, LatencyP99Critical, ModelVersionUnexpected, PredictionDriftDetected, ScoringServiceDown, Watchdog)"),
+     f"vigie:alerts.LatencyP90High: no such alert (known alerts: {', '.join(sorted(BY_NAME))})"),
     ("secret given in clear", "vigie:slackOpsWebhookUrl", "", CANARY,
      "vigie:slackOpsWebhookUrl: must be a secret but is given in clear; remove it and run "
      "`pulumi config set --secret slackOpsWebhookUrl <value>`"),

@@ -17,7 +17,7 @@ from infra.local.webhook_sink import WebhookSink
 from infra.serialize import to_yaml
 from infra.settings.loader import read_config, stack_file
 from rules_src.alertmanager import alertmanager_config, with_webhook_receivers
-from rules_src.alerts import error_rate, latency
+from rules_src.alerts import availability, error_rate, latency
 from rules_src.stack import Stack, build_stack
 from tests.conftest import PROJECT_DIR
 
@@ -116,3 +116,29 @@ def test_a_chart_page_is_routed_as_urgent_and_mutes_only_warnings_of_its_own_nam
     _wait_for(lambda: "KubeNodeNotReady" in sink.alertnames("pagerduty-p0")
               and "KubeNodeNotReady" in sink.alertnames("slack-ops-critical"))  # fmt: skip
     _wait_for(lambda: "NodeClockNotSynchronising" in sink.alertnames("slack-ops-alerts"))
+
+
+def test_a_dead_service_mutes_its_other_availability_pages_but_not_other_families(
+    alertmanager: tuple[str, WebhookSink, Stack],
+) -> None:
+    """Fewer replicas and a not-running application are what a dead service looks like: while
+    ScoringServiceDown pages, they would page again for the same outage."""
+    url, sink, stack = alertmanager
+    symptoms = (availability.REPLICAS_BELOW_MINIMUM, availability.APPLICATION_NOT_RUNNING)
+    names = {a.name for a in (availability.SCORING_DOWN, *symptoms, latency.LATENCY_P99)}
+    posted = [_alert(stack, name) for name in sorted(names)]
+    _api(url, "/api/v2/alerts", posted)
+    _wait_for(lambda: names <= {a["labels"]["alertname"] for a in _api(url, "/api/v2/alerts")})
+    state = {a["labels"]["alertname"]: a["status"]["state"] for a in _api(url, "/api/v2/alerts")}
+
+    assert {name: state[name] for name in sorted(names)} == {
+        availability.APPLICATION_NOT_RUNNING.name: "suppressed",
+        latency.LATENCY_P99.name: "active",
+        availability.SCORING_DOWN.name: "active",
+        availability.REPLICAS_BELOW_MINIMUM.name: "suppressed",
+    }
+    _wait_for(
+        lambda: {availability.SCORING_DOWN.name, latency.LATENCY_P99.name} <= sink.alertnames("pagerduty-p0")
+    )
+    time.sleep(3)  # a few more group intervals, in case a muted page were to slip through
+    assert not {a.name for a in symptoms} & sink.alertnames("pagerduty-p0")

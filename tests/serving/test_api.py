@@ -184,6 +184,7 @@ def test_injected_faults_answer_the_share_asked_with_500_and_add_the_delay(
     assert faulty.post("/admin/faults", json={"error_rate": 0.25, "delay_ms": 30}).json() == {
         "error_rate": 0.25,
         "delay_ms": 30,
+        "cpu_burn_ms": 0,
     }
     started = time.monotonic()
     codes = [faulty.post("/predict", json=applicants[i]).status_code for i in range(20)]
