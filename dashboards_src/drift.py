@@ -181,13 +181,16 @@ def prediction_drift_p_value(p_value: float) -> Any:
 
 
 def business_cost() -> Any:
-    """The real cost of the model's errors once labels arrive, against its cost on the reference data."""
+    """The real cost of the model's errors once labels arrive, against its cost on the reference data: on the
+    current window's few labelled rows, and on the matured cohort that ModelPerformanceDegraded judges."""
     return style.timeseries(
         "Business cost per application",
-        "Cost of false negatives and false positives per application on "
-        "labelled data; empty until delayed labels arrive.",
+        "Cost of false negatives and false positives per application on labelled data: the current window's, "
+        "and the matured cohort's (predictions made drift.labelDelay ago, whose labels have arrived); empty "
+        "until delayed labels arrive.",
         [
             Query(q.latest(c.BUSINESS_COST), "current"),
+            Query(q.latest(c.MATURED_BUSINESS_COST), "matured"),
             Query(q.latest(c.REFERENCE_BUSINESS_COST), "reference"),
         ],
         unit="none",

@@ -21,12 +21,13 @@ from tests.conftest import CliRunner
 from tests.drift_fixtures import STACK, Dataset, Gateway
 
 SHIFTED = {"amt_income_total", "ext_source_3"}
+VERSION = "credit-lgbm-drift-test"
 
 
 @pytest.fixture(scope="module")
 def service_data(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
     folder = tmp_path_factory.mktemp("service")
-    write_artifact(train("credit-lgbm-drift-test", Costs(false_negative=10.0, false_positive=1.0)),
+    write_artifact(train(VERSION, Costs(false_negative=10.0, false_positive=1.0)),
                    str(folder / "model"))  # fmt: skip
     scorer = Scorer(load_artifact(str(folder / "model")))
     frame = synthetic_applications(3000, seed=4242)
@@ -57,7 +58,7 @@ def test_the_job_reads_the_services_artifact_log_and_labels_and_finds_the_shift(
                if metric == "vigie_drift_feature_drifted" and value == 1 for key, name in labels if key == "feature"}  # fmt: skip
     assert drifted >= SHIFTED
     assert "performance on 1,500 labelled rows" in out
-    assert gateway.value("vigie_drift_rows", dataset="current") == 2000
-    assert 0.5 < gateway.value("vigie_drift_auc") < 1.0
+    assert gateway.value("vigie_drift_rows", dataset="current", model_version=VERSION) == 2000
+    assert 0.5 < gateway.value("vigie_drift_auc", model_version=VERSION) < 1.0
     (folder,) = (tmp_path / STACK).iterdir()
     assert len(list(folder.iterdir())) == 4
