@@ -12,7 +12,7 @@ from conventions import contract as c
 from conventions.contract import Metric
 from drift_jobs.errors import DriftJobError, shown
 from drift_jobs.job_result import Analysis
-from drift_jobs.performance import MaturedCohort
+from drift_jobs.performance import MaturedCohort, Performance
 from drift_jobs.storage import reason
 
 PUSH_TIMEOUT_SECONDS = 10.0
@@ -100,23 +100,22 @@ def _prediction_drift(push: _Verdicts, analysis: Analysis) -> None:
 def _performance(push: _Verdicts, analysis: Analysis) -> None:
     """The reference's cost always (both cohorts compare with it); the window's once it has labels."""
     push.set(c.REFERENCE_BUSINESS_COST, analysis.reference_business_cost)
-    performance = analysis.performance
-    if performance is None:
-        return
-    push.set(c.BUSINESS_COST, performance.business_cost)
-    if performance.auc is not None:
-        push.set(c.AUC, performance.auc)
+    _cost_and_auc(push, analysis.performance, c.BUSINESS_COST, c.AUC)
 
 
 def _matured(push: _Verdicts, matured: MaturedCohort) -> None:
     """The cohort's labelled rows always, so a thin cohort shows as such; its cost only once it is judged."""
     push.set(c.MATURED_LABELLED_ROWS, matured.labelled)
-    performance = matured.performance
+    _cost_and_auc(push, matured.performance, c.MATURED_BUSINESS_COST, c.MATURED_AUC)
+
+
+def _cost_and_auc(push: _Verdicts, performance: Performance | None, cost: Metric, auc: Metric) -> None:
+    """A cohort's cost and AUC once it is judged (the AUC needs both classes among its labels)."""
     if performance is None:
         return
-    push.set(c.MATURED_BUSINESS_COST, performance.business_cost)
+    push.set(cost, performance.business_cost)
     if performance.auc is not None:
-        push.set(c.MATURED_AUC, performance.auc)
+        push.set(auc, performance.auc)
 
 
 def _gauge(registry: CollectorRegistry, metric: Metric) -> Gauge:
