@@ -212,6 +212,17 @@ class Route(Section):
     """Where one category goes and how often it repeats."""
 
     receivers: list[str] = Field(min_length=1, description="Receivers, in delivery order.")
+
+    @field_validator("receivers")
+    @classmethod
+    def _each_once(cls, receivers: list[str]) -> list[str]:
+        twice = sorted({name for name in receivers if receivers.count(name) > 1})
+        if twice:
+            raise ValueError(
+                f"lists {', '.join(twice)} more than once: each listing gets every notification again"
+            )
+        return receivers
+
     group_wait: PromDuration = Field(
         Duration.parse("30s"), description="Wait before the first notification of a group."
     )

@@ -13,6 +13,9 @@ from typing import Any
 from pulumi.runtime import config as runtime_config
 
 from infra.settings.errors import NAMESPACE
+from infra.settings.loader import refuse_misspelt_namespace
+
+CONFIG_SOURCE = "Pulumi config"
 
 
 def _decode(raw: Any) -> Any:
@@ -33,6 +36,7 @@ def config_entries() -> tuple[dict[str, Any], set[str]]:
     secrets: set[str] = set()
     for key in sorted(keys):
         namespace, _, name = key.partition(":")
+        refuse_misspelt_namespace(CONFIG_SOURCE, key)
         if namespace != NAMESPACE or not name:
             continue
         if runtime_config.is_config_secret(key) or key in secret_keys:

@@ -8,12 +8,15 @@ from typing import Any
 
 import pulumi
 import pytest
+from pulumi.runtime import config as runtime_config
 from pulumi.runtime import settings as runtime_settings
 
 from infra.artifacts import prometheus_rule
 from infra.components import manifest_set, monitoring, scoring_service
 from infra.manifests.concerns import for_review
 from infra.manifests.names import endpoints
+from infra.settings.errors import SettingsError
+from infra.settings.pulumi_config import config_entries
 from rules_src.stack import load_stack
 from tests.conftest import PROJECT_DIR
 from tests.infra.pulumi_run import HELM_RELEASE, RANDOM_PASSWORD, Deployment, RecordingMocks, stack_config
@@ -177,3 +180,15 @@ def test_render_writes_a_manifest_file_per_concern_and_release(name: str) -> Non
         "manifests/releases/kuberay-operator.yaml",
         "manifests/scoring.yaml",
     ]
+
+
+def test_the_program_refuses_a_config_namespace_that_misspells_vigie() -> None:
+    """As `vigie render` does: `vigi:alerts` would otherwise be ignored, and its overrides with it."""
+    with stack_config("prod"):
+        runtime_config.set_all_config({**runtime_config.CONFIG.get(), "vigi:alerts": "{}"}, [])
+        with pytest.raises(SettingsError) as error:
+            config_entries()
+    assert (
+        str(error.value)
+        == "Pulumi config: vigi:alerts: unknown config namespace 'vigi', did you mean 'vigie:alerts'?"
+    )

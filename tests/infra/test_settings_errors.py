@@ -72,6 +72,12 @@ EDITS: list[tuple[str, str, str, Any, str]] = [
      "vigie:alerts.Watchdog.threshold: Watchdog has no threshold to override"),
     ("unknown severity", "vigie:alerts", "CpuUsageHigh.severity", "page",
      "vigie:alerts.CpuUsageHigh.severity: input should be 'critical', 'warning', 'info' or 'none' (got 'page')"),
+    ("receiver twice in a route", "vigie:alerting", "routes.urgent.receivers",
+     ["pagerduty-p0", "slack-ops-critical", "pagerduty-p0"],
+     "vigie:alerting.routes.urgent.receivers: lists pagerduty-p0 more than once: each listing gets every "
+     "notification again"),
+    ("misspelt namespace", "vigi:alerts", "", {"CpuUsageHigh": {"for": "5m"}},
+     "vigi:alerts: unknown config namespace 'vigi', did you mean 'vigie:alerts'?"),
 ]  # fmt: skip
 
 
@@ -95,6 +101,46 @@ def test_bad_setting_is_one_line_exit_2_and_writes_nothing(
     assert (code, out, err) == (2, "", f"error: Pulumi.prod.yaml: {message}\n")
     assert _tree_digest(project / "generated") == before
     assert "CANARY" not in err
+
+
+def _block(lines: list[str], start: int) -> list[str]:
+    """The line at `start` and the lines below it indented deeper: one YAML key with its value."""
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    end = next((i for i in range(start + 1, len(lines)) if len(lines[i]) - len(lines[i].lstrip()) <= indent),
+               len(lines))  # fmt: skip
+    return lines[start:end]
+
+
+DUPLICATES = {
+    # case: (the key's line as written, where its copy goes: "after" it or at the file's "end", key path)
+    "a receiver given twice": (
+        "      slack-ops-alerts:",
+        "after",
+        "vigie:alerting.receivers.slack-ops-alerts",
+    ),
+    "a section given twice": ("  vigie:model:", "end", "vigie:model"),
+}
+
+
+@pytest.mark.parametrize(("line", "where", "shown"), DUPLICATES.values(), ids=DUPLICATES)
+def test_a_key_given_twice_names_both_lines_and_writes_nothing(
+    project: Path, vigie: CliRunner, line: str, where: str, shown: str
+) -> None:
+    """YAML keeps the last of two equal keys without a word: a second receiver of one name re-points a
+    channel, a second `vigie:model` changes the version ModelVersionUnexpected compares with."""
+    path = project / "Pulumi.prod.yaml"
+    lines = path.read_text().splitlines()
+    first = lines.index(line)
+    copy = _block(lines, first)
+    at = first + len(copy) if where == "after" else len(lines)
+    path.write_text("\n".join([*lines[:at], *copy, *lines[at:]]) + "\n")
+    before = _tree_digest(project / "generated")
+    code, out, err = vigie("--project-dir", project, "render", "--all")
+    message = (
+        f"{shown}: duplicate key (first at line {first + 1}); YAML would keep only the last, so remove one"
+    )
+    assert (code, out, err) == (2, "", f"error: Pulumi.prod.yaml:{at + 1}: {message}\n")
+    assert _tree_digest(project / "generated") == before
 
 
 def test_yaml_syntax_error_names_its_line(project: Path, vigie: CliRunner) -> None:
