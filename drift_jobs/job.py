@@ -1,5 +1,5 @@
-"""One drift run: read the reference and the window, run the three analyses, publish the reports, push the
-metrics. Any failure pushes the failed status where it can and reaches the operator as one line."""
+"""One drift run: read the reference and the window, run the three analyses, push the metrics, then publish the
+reports. Any failure pushes the failed status where it can and reaches the operator as one line."""
 
 from __future__ import annotations
 
@@ -50,6 +50,8 @@ class Outcome:
 
 
 REPORTS_MODULE = "drift_jobs.reports"
+UNPUSHED_SUFFIX = ".unpushed"
+"""The folder of a run whose metrics could not be pushed: <run><suffix>, never mistaken for a published run."""
 
 
 def run(config: JobConfig, progress: Progress) -> Outcome | Thin:
@@ -100,10 +102,22 @@ def _run(config: JobConfig, progress: Progress) -> Outcome | Thin:
         if analysis.matured.performance is not None and MATURED_PERFORMANCE_REPORT not in reports:
             progress.log("the matured cohort's labels hold one class only: no matured performance report")
         (folder / SUMMARY_FILE).write_text(summary_json(config, analysis, [*reports, SUMMARY_FILE]))
-        published = publish(folder, config.reports_uri, config.stack, config.run_id)
-    with progress.stage("pushing the metrics"):
-        push_success(config.pushgateway, config.stack, analysis, ended_at=time.time())
+        _push_verdicts(config, progress, analysis, folder)
+        with progress.stage("publishing the reports"):
+            published = publish(folder, config.reports_uri, config.stack, config.run_id)
     return Outcome(analysis, published)
+
+
+def _push_verdicts(config: JobConfig, progress: Progress, analysis: Analysis, staged: Path) -> None:
+    """The metrics go first: they are what alerts read, so the reports of a run are published only once its
+    verdicts are pushed. When the push fails, the reports are kept beside the runs, in a folder named for the
+    failure, for whoever investigates, and the error says where."""
+    try:
+        with progress.stage("pushing the metrics"):
+            push_success(config.pushgateway, config.stack, analysis, ended_at=time.time())
+    except DriftJobError as error:
+        kept = publish(staged, config.reports_uri, config.stack, config.run_id + UNPUSHED_SUFFIX)
+        raise DriftJobError(f"{error}; reports not published, kept in {shown(kept)}") from None
 
 
 def analyse(config: JobConfig, progress: Progress) -> tuple[Analysis, ReportRows] | Thin:

@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
+from drift_jobs.job import UNPUSHED_SUFFIX
 from infra.local.process import free_port
 from tests.conftest import CliRunner
 from tests.drift_fixtures import RUN_ID, STACK, Dataset, Gateway, read_summary, run_args
@@ -109,7 +110,8 @@ CASES = [
      True),
     ("label out of range", _label_two, "{model}/reference.parquet: column 'label' holds 2; labels are 0 or 1", True),
     ("Pushgateway unreachable", _closed_gateway,
-     f"pushgateway http://127.0.0.1:{CLOSED_PORT}: unreachable ([Errno 111] Connection refused)", False),
+     f"pushgateway http://127.0.0.1:{CLOSED_PORT}: unreachable ([Errno 111] Connection refused); reports not "
+     f"published, kept in {{tmp}}/reports/{STACK}/{RUN_ID}{UNPUSHED_SUFFIX}", False),
     ("time without zone", _now("2026-11-26T03:00:00"),
      "--now: '2026-11-26T03:00:00' has no time zone; add one (example: 2026-11-26T03:00:00Z)", False),
     ("gateway not a URL", lambda data: ["--pushgateway", "localhost:9091"],
@@ -138,7 +140,7 @@ def test_a_failed_run_says_why_in_one_line_and_pushes_its_status(
     )
     assert "Traceback" not in err and out == ""
     reports = sorted(p.name for p in (tmp_path / "reports").glob(f"{STACK}/*"))
-    assert reports == ([RUN_ID] if "unreachable" in expected else [])
+    assert reports == ([RUN_ID + UNPUSHED_SUFFIX] if "unreachable" in expected else [])  # never published
     if pushed:
         assert gateway.value("vigie_drift_last_run_success") == 0
         assert gateway.value("vigie_drift_last_run_timestamp_seconds") > 0
