@@ -14,8 +14,7 @@ from typing import Any
 
 from conventions.errors import UserError
 from infra.local.fast import fast_stack
-from infra.local.process import answers
-from infra.local.stack import LocalState, Ports, down, notifications, read_state, up
+from infra.local.stack import LocalState, Ports, down, health, notifications, read_state, up
 from infra.local.traffic_modes import BAD_PAYLOAD_SHARE, DEFAULT_FAULTS, Mode
 from infra.settings.types import resolve_location
 from rules_src.stack import load_stack
@@ -92,16 +91,20 @@ def _print_urls(state: LocalState) -> None:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    state = _state(args)
-    urls = {"scoring service": f"{state.scoring_url}/readyz", "ray head": state.ray_metrics_url,
-            "ray worker": state.ray_worker_metrics_url}  # fmt: skip
-    urls.update({name: f"{p.url}/-/ready" for name, p in state.processes.items()})
-    down_count = 0
-    for name, url in urls.items():
-        ok = answers(url)
-        down_count += not ok
-        print(f"{name:<16} {'ready' if ok else 'NOT READY':<9} {url}")
-    return 1 if down_count else 0
+    """Each recorded process: ready only when its PID runs and its URL answers; exit 1 unless all are."""
+    checks = health(_run_dir(args), _state(args))
+    for check in checks:
+        why = (
+            ""
+            if check.running
+            else f"  (pid {check.pid} is not running)"
+            if check.pid
+            else "  (no pid recorded)"
+        )
+        if check.running and not check.answering:
+            why = "  (not answering)"
+        print(f"{check.name:<16} {'ready' if check.ready else 'NOT READY':<9} {check.url}{why}")
+    return 0 if all(check.ready for check in checks) else 1
 
 
 def run_traffic(args: argparse.Namespace) -> int:

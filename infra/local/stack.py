@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from conventions.errors import UserError
 from infra.artifacts import RULES_FILE, render_stack
-from infra.local.process import LOOPBACK, Running, check_port_free, start, stop
+from infra.local.process import LOOPBACK, Running, alive, answers, check_port_free, start, stop
 from infra.local.prometheus_config import RayPorts, prometheus_config
 from infra.local.scoring_service import LocalSpec
 from infra.local.webhook_sink import alertnames, read_notifications, receiver_url
@@ -226,6 +227,38 @@ def down(run_dir: Path) -> LocalState | None:
         stop(process.pid)
     (run_dir / STATE_FILE).unlink()
     return state
+
+
+@dataclass(frozen=True)
+class Health:
+    """One process of a local stack as `status` sees it: its recorded PID running, and its URL answering."""
+
+    name: str
+    url: str
+    pid: int | None
+    running: bool
+    answering: bool
+
+    @property
+    def ready(self) -> bool:
+        """Both: a URL answered by some other process (a hand restart, a recycled port) is not this stack's."""
+        return self.running and self.answering
+
+
+def health(run_dir: Path, state: LocalState) -> list[Health]:
+    """Every process `up` recorded, the scoring service's Ray nodes included (they live in its process)."""
+    from infra.local import scoring_service
+
+    service = scoring_service.read_state(run_dir / SERVE_DIR)
+    pid = service.pid if service is not None else None
+    serving = service is not None and scoring_service.alive(service)
+    checks = [
+        ("scoring service", f"{state.scoring_url}/readyz", pid, serving),
+        ("ray head", state.ray_metrics_url, pid, serving),
+        ("ray worker", state.ray_worker_metrics_url, pid, serving),
+        *((name, f"{p.url}/-/ready", p.pid, alive(p.pid)) for name, p in state.processes.items()),
+    ]
+    return [Health(name, url, pid, running, answers(url)) for name, url, pid, running in checks]
 
 
 def notifications(run_dir: Path) -> dict[str, set[str]]:
