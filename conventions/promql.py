@@ -266,9 +266,10 @@ class Scope:
         """`metric` of the service's Ray cluster: node metrics carry a namespace but no application."""
         return Selector(metric, (equals(c.NAMESPACE, self.namespace),))
 
-    def drift(self, metric: str) -> Selector:
-        """`metric` of the stack's drift job, as the Pushgateway groups it (job and stack)."""
-        return Selector(metric, _equal(self.drift_labels))
+    def drift(self, metric: str, *matchers: Matcher) -> Selector:
+        """`metric` of the stack's drift job, as the Pushgateway groups it (job and stack), narrowed by
+        `matchers`."""
+        return Selector(metric, (*_equal(self.drift_labels), *matchers))
 
     @property
     def scoring_labels(self) -> dict[str, str]:

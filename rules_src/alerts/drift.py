@@ -45,9 +45,7 @@ the 60000th sample, the first on a range's edge, see rules_src.alerts.scenarios)
 
 def _verdict(scope: Scope, metric: c.Metric) -> p.Selector:
     """`metric` of the stack's drift job, as judged for the model version the stack declares."""
-    return p.select(
-        metric.name, *scope.drift(metric.name).matchers, p.equals(c.MODEL_VERSION, scope.model_version)
-    )
+    return scope.drift(metric.name, p.equals(c.MODEL_VERSION, scope.model_version))
 
 
 def _verdict_labels(scope: Scope, version: str | None = None) -> dict[str, str]:
@@ -122,11 +120,7 @@ def _success_recorded(scope: Scope, threshold: float | None, breach: bool) -> Sc
 
 def _other_version_judged(scope: Scope, threshold: float | None) -> p.Expr:
     """The last successful run judged a model version other than the declared one, one series per version."""
-    info = p.select(
-        c.DRIFT_MODEL_VERSION_INFO.name,
-        *scope.drift(c.DRIFT_MODEL_VERSION_INFO.name).matchers,
-        p.differs(c.MODEL_VERSION, scope.model_version),
-    )
+    info = scope.drift(c.DRIFT_MODEL_VERSION_INFO.name, p.differs(c.MODEL_VERSION, scope.model_version))
     return p.gt(p.max(info, by=(c.JOB, c.STACK, c.MODEL_VERSION)), 0)
 
 
