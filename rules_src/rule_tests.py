@@ -37,11 +37,13 @@ def rule_tests(alerts: Alerts, rule_file: str) -> tuple[dict[str, Any], dict[str
     short: list[dict[str, Any]] = []
     long: list[dict[str, Any]] = []
     for alert in alerts.enabled:
-        tests = _alert_tests(alerts, alert, EVALUATION_INTERVAL)
-        if tests is None:
-            long.extend(_alert_tests(alerts, alert, LONG_EVALUATION_INTERVAL, limit=math.inf) or ())
+        firing = alert.spec.scenario(alerts.scope, alert.threshold, True)
+        if firing is None:
+            raise ValueError(f"{alert.name} has no firing scenario")
+        if _fires_at(alert, firing, EVALUATION_INTERVAL) > LONG_AFTER:
+            long.extend(_alert_tests(alerts, alert, firing, LONG_EVALUATION_INTERVAL))
         else:
-            short.extend(tests)
+            short.extend(_alert_tests(alerts, alert, firing, EVALUATION_INTERVAL))
     return _test_file(alerts, rule_file, EVALUATION_INTERVAL, short), _test_file(
         alerts, rule_file, LONG_EVALUATION_INTERVAL, long
     )
@@ -59,19 +61,16 @@ def _test_file(
     }
 
 
-def _alert_tests(
-    alerts: Alerts, alert: Alert, interval: float, limit: float = LONG_AFTER
-) -> list[dict[str, Any]] | None:
-    """The alert's tests at evaluations every `interval`; None when its scenario fires later than `limit`."""
+def _fires_at(alert: Alert, firing: Scenario, interval: float) -> float:
+    """The evaluation at which the firing scenario's alert fires, with evaluations every `interval`."""
+    holds_from = _first_sample(firing) + firing.active_from
+    return _tick(holds_from, interval) + _tick(alert.for_.seconds, interval)
+
+
+def _alert_tests(alerts: Alerts, alert: Alert, firing: Scenario, interval: float) -> list[dict[str, Any]]:
+    """The alert's tests at evaluations every `interval`."""
     scope = alerts.scope
-    firing = alert.spec.scenario(scope, alert.threshold, True)
-    if firing is None:
-        raise ValueError(f"{alert.name} has no firing scenario")
-    fires_at = _tick(_first_sample(firing) + firing.active_from, interval) + _tick(
-        alert.for_.seconds, interval
-    )
-    if fires_at > limit:
-        return None
+    fires_at = _fires_at(alert, firing, interval)
     checks: list[dict[str, Any]] = []
     if fires_at >= interval:
         checks.append(_check(alert, fires_at - interval, []))
