@@ -94,15 +94,7 @@ def run_status(args: argparse.Namespace) -> int:
     """Each recorded process: ready only when its PID runs and its URL answers; exit 1 unless all are."""
     checks = health(_run_dir(args), _state(args))
     for check in checks:
-        why = (
-            ""
-            if check.running
-            else f"  (pid {check.pid} is not running)"
-            if check.pid
-            else "  (no pid recorded)"
-        )
-        if check.running and not check.answering:
-            why = "  (not answering)"
+        why = f"  ({check.reason})" if check.reason else ""
         print(f"{check.name:<16} {'ready' if check.ready else 'NOT READY':<9} {check.url}{why}")
     return 0 if all(check.ready for check in checks) else 1
 

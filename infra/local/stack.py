@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from conventions.errors import UserError
 from infra.artifacts import RULES_FILE, render_stack
+from infra.local import scoring_service
 from infra.local.process import LOOPBACK, Running, alive, answers, check_port_free, start, stop
 from infra.local.prometheus_config import RayPorts, prometheus_config
 from infra.local.scoring_service import LocalSpec
@@ -176,8 +177,6 @@ def up(
 
     Prometheus starts last, once the scoring service answers: the two Ray nodes take half a minute or more to
     start, and a Prometheus evaluating ScoringServiceDown meanwhile would page for a service still starting."""
-    from infra.local.scoring_service import start as start_scoring
-    from infra.local.scoring_service import stop as stop_scoring
 
     running = read_state(run_dir)
     if running is not None:
@@ -194,11 +193,11 @@ def up(
     try:
         for name in ("sink", "pushgateway", "alertmanager"):
             started[name] = _start_tool(name, run_dir, paths, ports, stack)
-        scoring = start_scoring(_scoring_spec(project_dir, stack.name, run_dir, ports, model_version))
+        scoring = scoring_service.start(_scoring_spec(project_dir, stack.name, run_dir, ports, model_version))
         started["prometheus"] = _start_tool("prometheus", run_dir, paths, ports, stack)
     except BaseException:
         if scoring is not None:  # a scoring service that failed to start has stopped itself
-            stop_scoring(run_dir / SERVE_DIR)
+            scoring_service.stop(run_dir / SERVE_DIR)
         for process in reversed(started.values()):
             stop(process.pid)
         raise
@@ -217,10 +216,8 @@ def up(
 
 def down(run_dir: Path) -> LocalState | None:
     """Stop the scoring service (flushing its prediction log), then the rest, each by its PID."""
-    from infra.local.scoring_service import stop as stop_scoring
-
     state = read_state(run_dir)
-    stop_scoring(run_dir / SERVE_DIR)
+    scoring_service.stop(run_dir / SERVE_DIR)
     if state is None:
         return None
     for process in reversed(state.processes.values()):
@@ -244,11 +241,16 @@ class Health:
         """Both: a URL answered by some other process (a hand restart, a recycled port) is not this stack's."""
         return self.running and self.answering
 
+    @property
+    def reason(self) -> str:
+        """Why it is not ready; empty when it is."""
+        if not self.running:
+            return f"pid {self.pid} is not running" if self.pid else "no pid recorded"
+        return "" if self.answering else "not answering"
+
 
 def health(run_dir: Path, state: LocalState) -> list[Health]:
     """Every process `up` recorded, the scoring service's Ray nodes included (they live in its process)."""
-    from infra.local import scoring_service
-
     service = scoring_service.read_state(run_dir / SERVE_DIR)
     pid = service.pid if service is not None else None
     serving = service is not None and scoring_service.alive(service)
@@ -269,14 +271,11 @@ def notifications(run_dir: Path) -> dict[str, set[str]]:
 
 def restart_scoring(project_dir: Path, run_dir: Path, model_version: str | None) -> None:
     """Restart only the scoring service, serving `model_version` (None: the artifact's own)."""
-    from infra.local.scoring_service import start as start_scoring
-    from infra.local.scoring_service import stop as stop_scoring
-
     state = read_state(run_dir)
     if state is None:
         raise UserError(f"no local stack in {run_dir}: run `vigie local up` first")
-    stop_scoring(run_dir / SERVE_DIR)
-    start_scoring(_scoring_spec(project_dir, state.stack, run_dir, state.ports, model_version))
+    scoring_service.stop(run_dir / SERVE_DIR)
+    scoring_service.start(_scoring_spec(project_dir, state.stack, run_dir, state.ports, model_version))
 
 
 def _scoring_spec(
