@@ -18,6 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, ge
 
 from conventions import contract
 from conventions.artifact_format import ACCEPTED
+from infra.settings.model import Serving
 from serving.api import build_api
 from serving.artifact import load_artifact
 from serving.prediction_log import LogHooks, LogOptions, PredictionLogWriter
@@ -26,6 +27,8 @@ from serving.scorer import Scorer
 from serving.service import DirectBackend, ScoringService
 
 LOG_CLOSE_TIMEOUT_S = 30.0
+MAX_REQUEST_BYTES: int = Serving.model_fields["max_request_bytes"].default
+"""The stack's default limit, as the Ray Serve app gets it."""
 
 
 class PrometheusRecorder:
@@ -41,8 +44,14 @@ class PrometheusRecorder:
         )
         self._accepted, self._rejected = self._accepted.labels(**version), self._rejected.labels(**version)
         self._score = Histogram(contract.SCORE.declared, contract.SCORE.help, buckets=contract.SCORE.buckets)
+        self._accepted_records = Counter(
+            contract.PREDICTION_LOG_ACCEPTED.declared, contract.PREDICTION_LOG_ACCEPTED.help
+        )
         self._written = Counter(
-            contract.PREDICTION_LOG_RECORDS.declared, contract.PREDICTION_LOG_RECORDS.help
+            contract.PREDICTION_LOG_WRITTEN.declared, contract.PREDICTION_LOG_WRITTEN.help
+        )
+        self._dropped = Counter(
+            contract.PREDICTION_LOG_DROPPED.declared, contract.PREDICTION_LOG_DROPPED.help, [contract.REASON]
         )
         self._failed = Counter(
             contract.PREDICTION_LOG_WRITE_FAILURES.declared, contract.PREDICTION_LOG_WRITE_FAILURES.help
@@ -61,20 +70,27 @@ class PrometheusRecorder:
         for prediction in predictions:
             self._score.observe(prediction.probability_of_default)
 
+    def log_accepted(self, rows: int) -> None:
+        self._accepted_records.inc(rows)
+
     def log_written(self, rows: int) -> None:
         self._written.inc(rows)
+
+    def log_dropped(self, reason: str, rows: int) -> None:
+        self._dropped.labels(reason).inc(rows)
 
     def log_failed(self) -> None:
         self._failed.inc()
 
 
 def bare_app(
-    artifact_uri: str, log_uri: str, flush_rows: int, flush_interval_s: float
+    artifact_uri: str, log_uri: str, flush_rows: int, flush_interval_s: float, spool_dir: str | None
 ) -> tuple[FastAPI, PredictionLogWriter]:
     scorer = Scorer(load_artifact(artifact_uri))
     recorder = PrometheusRecorder(scorer.model_version, scorer.threshold)
     writer = PredictionLogWriter(
-        LogOptions(log_uri, flush_rows, flush_interval_s), LogHooks(recorder.log_written, recorder.log_failed)
+        LogOptions(log_uri, flush_rows, flush_interval_s, spool_dir=spool_dir),
+        LogHooks(recorder.log_accepted, recorder.log_written, recorder.log_dropped, recorder.log_failed),
     )
 
     @asynccontextmanager
@@ -84,7 +100,8 @@ def bare_app(
         if left:
             print(f"prediction log: {left} records could not be written", file=sys.stderr)
 
-    api = build_api(DirectBackend(ScoringService(scorer, recorder, writer)), lifespan=flush_on_stop)
+    service = ScoringService(scorer, recorder, writer)
+    api = build_api(DirectBackend(service), MAX_REQUEST_BYTES, lifespan=flush_on_stop)
 
     @api.get("/metrics")
     async def metrics() -> Response:
@@ -100,8 +117,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--flush-rows", type=int, default=1000)
     parser.add_argument("--flush-interval", type=float, default=10.0)
+    parser.add_argument("--spool", help="the prediction log's write-ahead spool folder (default: none)")
     args = parser.parse_args()
-    app = bare_app(args.artifact, args.log, args.flush_rows, args.flush_interval)
+    app = bare_app(args.artifact, args.log, args.flush_rows, args.flush_interval, args.spool)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
 
 

@@ -3,6 +3,10 @@ same model, routes, metrics and prediction log, in one run on this machine, each
 concurrency for a fixed time. Prints req/s, p50/p95/p99, the Ray/bare ratio, 5xx, prediction-log completeness
 and the CPU each process spent per request; with --profile, where the proxy's and the replica's time goes.
 
+The bare app runs twice, without and with the prediction log's write-ahead spool, and the spool's cost is
+printed as their ratio: on the bare app, ten times cheaper per request than Ray, a per-request cost shows the
+most. The Ray variants run the stack's settings, the spool included.
+
     .venv/bin/python bench/serving_benchmark.py [--duration 30] [--concurrency 32] [--variant NAME ...]
         [--profile]
 
@@ -169,7 +173,9 @@ def _measure(
 
 
 @contextmanager
-def bare_server(model: Path, log_dir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def bare_server(
+    model: Path, log_dir: Path, spool: Path | None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
     with (WORK / "bare.log").open("ab") as out:
         process = subprocess.Popen(
@@ -182,6 +188,7 @@ def bare_server(model: Path, log_dir: Path) -> Iterator[tuple[str, subprocess.Po
                 str(log_dir),
                 "--port",
                 str(port),
+                *(["--spool", str(spool)] if spool else []),
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -199,11 +206,13 @@ def bare_server(model: Path, log_dir: Path) -> Iterator[tuple[str, subprocess.Po
         process.wait(timeout=60)
 
 
-def run_bare(model: Path, bodies: Path, args: argparse.Namespace) -> Result:
-    log_dir = WORK / "bare-log"
-    with bare_server(model, log_dir) as (url, process):
-        load, cpu, ids = _measure(url, bodies, args, process.pid, "bare")
-    return Result("bare FastAPI + uvicorn", load, cpu, check_log(log_dir, ids))
+def run_bare(model: Path, bodies: Path, args: argparse.Namespace, spool: bool) -> Result:
+    tag = "bare-spool" if spool else "bare"
+    log_dir = WORK / f"{tag}-log"
+    with bare_server(model, log_dir, WORK / f"{tag}-spool" if spool else None) as (url, process):
+        load, cpu, ids = _measure(url, bodies, args, process.pid, tag)
+    name = "bare FastAPI + uvicorn" + (" + spool" if spool else "")
+    return Result(name, load, cpu, check_log(log_dir, ids))
 
 
 def _variant_project(variant: Variant, model: Path) -> Path:
@@ -302,6 +311,11 @@ def report(results: list[Result], profiles: list[Profile], args: argparse.Namesp
     )
     for result in results:
         print(_row(result, bare))
+    spooled = results[1].load
+    print(
+        f"\nspool cost (bare app, with/without): req/s x{spooled.rate / bare.load.rate:.3f}, "
+        f"p50 x{spooled.p50_ms / bare.load.p50_ms:.3f}, p99 x{spooled.p99_ms / bare.load.p99_ms:.3f}"
+    )
     print("\nCPU per request by process (ms; both cores of the machine are shared with other users):")
     for result in results:
         print("\n".join(_cpu_lines(result)))
@@ -332,7 +346,7 @@ def main() -> int:
         return 2
     variants = [VARIANTS[name] for name in args.variant or DEFAULT_VARIANTS]
     model, bodies = prepare()
-    results = [run_bare(model, bodies, args)]
+    results = [run_bare(model, bodies, args, spool=False), run_bare(model, bodies, args, spool=True)]
     results += [run_ray(variant, model, bodies, args) for variant in variants]
     profiles = [p for v in variants for p in profile_ray(v, model, bodies, args)] if args.profile else []
     report(results, profiles, args)

@@ -7,7 +7,8 @@ Model artifact folder:
     reference.parquet  a sample of the training data: feature columns, `score` and `label`
 
 Prediction log (under a local path or any fsspec URI such as s3://bucket/prefix):
-    predictions/date=YYYY-MM-DD/<part>.parquet   one row per scored application (PREDICTION_COLUMNS + features)
+    predictions/date=YYYY-MM-DD/<part>.parquet   one row per scored application (PREDICTION_COLUMNS,
+                                                 CORRELATION_ID, features)
     labels/<part>.parquet                        delayed true labels joined by request id (LABEL_COLUMNS)
 """
 
@@ -25,6 +26,10 @@ PARTITION_KEY = "date"
 """Hive-style partition of the prediction log: predictions/date=2026-11-26/…"""
 
 REQUEST_ID = "request_id"
+"""The service's id of one prediction (unique, never the caller's): what a label quotes."""
+CORRELATION_ID = "correlation_id"
+"""The caller's X-Request-ID (string, null when none). Parts written before it have no such column, so readers
+take it as optional."""
 TIMESTAMP = "timestamp"
 """UTC, pyarrow timestamp('us', tz='UTC')."""
 MODEL_VERSION = "model_version"

@@ -37,6 +37,8 @@ MODEL_VERSION = "model_version"
 FEATURE = "feature"
 DATASET = "dataset"
 TEST = "test"
+REASON = "reason"
+"""Why the prediction log dropped records (DROP_REASONS)."""
 """The two-sample test of a feature: "ks" for ordered values, "chisquare" for categories."""
 STACK = "stack"
 JOB = "job"
@@ -168,9 +170,23 @@ DECISION_THRESHOLD = _ray_custom(
     "scoring_decision_threshold", Kind.GAUGE, "θ*: the score at or above which an application is rejected.",
     (MODEL_VERSION,),
 )  # fmt: skip
-PREDICTION_LOG_RECORDS = _ray_custom(
-    "scoring_prediction_log_records", Kind.COUNTER, "Prediction records written to the prediction log.", ()
-)
+PREDICTION_LOG_ACCEPTED = _ray_custom(
+    "scoring_prediction_log_accepted_records", Kind.COUNTER,
+    "Prediction records handed to the prediction log (spooled to the replica's disk before the answer).", (),
+)  # fmt: skip
+PREDICTION_LOG_WRITTEN = _ray_custom(
+    "scoring_prediction_log_written_records", Kind.COUNTER,
+    "Prediction records written to the prediction log as Parquet, replayed ones included.", (),
+)  # fmt: skip
+PREDICTION_LOG_DROPPED = _ray_custom(
+    "scoring_prediction_log_dropped_records", Kind.COUNTER,
+    "Prediction records the log gave up on, by reason: overflow (too many unwritten while storage fails) or "
+    "torn_spool (a dead writer's spool segment ended in a torn frame).", (REASON,),
+)  # fmt: skip
+DROP_OVERFLOW = "overflow"
+DROP_TORN_SPOOL = "torn_spool"
+DROP_REASONS = (DROP_OVERFLOW, DROP_TORN_SPOOL)
+"""The values of PREDICTION_LOG_DROPPED's reason label."""
 PREDICTION_LOG_WRITE_FAILURES = _ray_custom(
     "scoring_prediction_log_write_failures", Kind.COUNTER, "Prediction-log batches that failed to write.", ()
 )
@@ -311,6 +327,10 @@ REJECTED_COUNT = Recording("rejected_credit_count", "Applications rejected over 
 SCORE_MEAN = Recording("score_distribution_mean", "Mean score returned over 5 minutes.")
 REFUSAL_RATE = Recording(
     "application:credit_refusals:ratio_rate10m", "Share of applications rejected over 10 minutes."
+)
+PREDICTION_LOG_GAP = Recording(
+    "application:prediction_log_missing:ratio_increase30m",
+    "Share of the applications scored over 30 minutes that the prediction log has not written.",
 )
 
 RECORDINGS: tuple[Recording, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Recording))

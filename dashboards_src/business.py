@@ -147,16 +147,21 @@ def decisions_by_model_version() -> Any:
 
 
 def prediction_log() -> Any:
-    """Whether predictions reach the log the drift job reads; failures mean drift runs on partial data."""
+    """Whether predictions reach the log the drift job reads; drops and failures mean drift runs on partial
+    data."""
+    red = {"color": {"fixedColor": style.RED, "mode": "fixed"}}
     return style.timeseries(
         "Prediction log writes",
-        "Prediction records written per second, and failed batch writes per second.",
+        "Prediction records accepted (spooled) and written (Parquet) per second, records dropped per second by "
+        "reason, and failed writes per second.",
         [
-            Query(q.total_rate(c.PREDICTION_LOG_RECORDS), "records written"),
-            Query(q.total_rate(c.PREDICTION_LOG_WRITE_FAILURES), "failed batches"),
+            Query(q.total_rate(c.PREDICTION_LOG_ACCEPTED), "records accepted"),
+            Query(q.total_rate(c.PREDICTION_LOG_WRITTEN), "records written"),
+            Query(q.rate_by(c.PREDICTION_LOG_DROPPED, c.REASON), f"dropped {style.legend(c.REASON)}"),
+            Query(q.total_rate(c.PREDICTION_LOG_WRITE_FAILURES), "failed writes"),
         ],
         unit="ops",
-        overrides=[style.by_name("failed batches", {"color": {"fixedColor": style.RED, "mode": "fixed"}})],
+        overrides=[style.by_name("failed writes", red), style.by_regexp("^dropped .*", red)],
     )
 
 

@@ -13,7 +13,7 @@ from dashboards_src.queries import prometheus as prom
 from dashboards_src.queries.recorded import recorded, recorded_max
 from dashboards_src.style import Query
 from dashboards_src.thresholds import PERCENT, Line, alert_lines, runbook_links
-from rules_src.alerts import cpu, error_rate, latency
+from rules_src.alerts import cpu, error_rate, latency, prediction_log
 from rules_src.stack import Alerts, Stack
 
 SCORING_LATENCY = (Line(latency.LATENCY_P95), Line(latency.LATENCY_P99))
@@ -21,6 +21,7 @@ LATENCY = (*SCORING_LATENCY, Line(latency.BATCH_LATENCY_P99))
 ERRORS = (Line(error_rate.HTTP_5XX), Line(error_rate.API_ERROR_RATE))
 CLIENT_ERRORS = (Line(error_rate.CLIENT_ERRORS),)
 CPU = (Line(cpu.CPU_USAGE, PERCENT),)
+LOG_GAP = (Line(prediction_log.PREDICTION_LOG_GAP),)
 
 
 def _watched_alerts(alerts: Alerts) -> list[str]:
@@ -211,6 +212,20 @@ def firing_alerts(alerts: Alerts) -> Any:
     )
 
 
+def prediction_log_gap(alerts: Alerts) -> Any:
+    """Scored applications against the records the log wrote: what the drift job will not see."""
+    return style.timeseries(
+        "Prediction log gap",
+        "Share of the applications scored (accepted + rejected) over 30 minutes that the prediction log has "
+        "not written as Parquet (lag of at most flushInterval, drops, losses); dashed: the warning's "
+        "threshold.",
+        [Query(recorded(c.PREDICTION_LOG_GAP), "missing from the log")],
+        unit="percentunit",
+        lines=alert_lines(alerts, *LOG_GAP),
+        links=runbook_links(alerts, *LOG_GAP),
+    )
+
+
 def dashboard(stack: Stack) -> Any:
     """The operations view: a glance row, then traffic, latency and CPU, autoscaling, version and alerts."""
     return frame.dashboard(
@@ -235,6 +250,7 @@ def dashboard(stack: Stack) -> Any:
                     grid.half(request_rate_by_route()),
                     grid.half(error_rates(stack.alerts)),
                     grid.half(client_error_rate(stack.alerts)),
+                    grid.half(prediction_log_gap(stack.alerts)),
                 ],
             ),
             grid.Section(

@@ -36,6 +36,8 @@ _PREDICTION_TYPES = {
     fmt.SCORE: FLOAT64,
     fmt.DECISION: STRING,
 }
+_OPTIONAL_PREDICTION_TYPES = {fmt.CORRELATION_ID: STRING}
+"""Columns of newer parts only; the job reads none of them."""
 _LABEL_TYPES = {fmt.REQUEST_ID: STRING, fmt.LABEL: LABEL, fmt.LABELLED_AT: UTC_TIMESTAMP}
 _PREDICTIONS_TEXT = f"{', '.join(fmt.PREDICTION_COLUMNS)} and the model's features"
 
@@ -61,7 +63,7 @@ def read_window(uri: str, window: Window, features: list[FeatureSpec], request_i
     if not files:
         raise DriftJobError(f"{shown(uri)}: no predictions in the window {window}")
     expected = _PREDICTION_TYPES | {f.name: feature_type(f) for f in features}
-    dataset = _checked_dataset(fs, files, expected, _PREDICTIONS_TEXT)
+    dataset = _checked_dataset(fs, files, expected, _PREDICTIONS_TEXT, _OPTIONAL_PREDICTION_TYPES)
     columns = [f.name for f in features] + [fmt.SCORE] + ([fmt.REQUEST_ID] if request_ids else [])
     with readable(uri):
         table = dataset.to_table(columns=columns, filter=_within(window))
@@ -80,7 +82,7 @@ def read_cohort(uri: str, window: Window, features: list[FeatureSpec], model_ver
     if not files:
         return pa.table({fmt.REQUEST_ID: pa.array([], pa.string()), fmt.SCORE: pa.array([], pa.float64())})
     expected = _PREDICTION_TYPES | {f.name: feature_type(f) for f in features}
-    dataset = _checked_dataset(fs, files, expected, _PREDICTIONS_TEXT)
+    dataset = _checked_dataset(fs, files, expected, _PREDICTIONS_TEXT, _OPTIONAL_PREDICTION_TYPES)
     scored_by = ds.field(fmt.MODEL_VERSION) == pa.scalar(model_version, pa.string())
     with readable(uri):
         return dataset.to_table(columns=columns, filter=_within(window) & scored_by)
@@ -138,7 +140,11 @@ def _partition_files(uri: str, fs: AbstractFileSystem, root: str, window: Window
 
 
 def _checked_dataset(
-    fs: AbstractFileSystem, files: list[str], expected: dict[str, ColumnType], expected_text: str
+    fs: AbstractFileSystem,
+    files: list[str],
+    expected: dict[str, ColumnType],
+    expected_text: str,
+    optional: dict[str, ColumnType] | None = None,
 ) -> ds.Dataset:
     """A dataset over `files` once each file's own schema is checked: Arrow would fill a missing column with
     nulls or fail mid-scan on a wrong type, far from the file at fault."""
@@ -149,5 +155,5 @@ def _checked_dataset(
         source = location(fs, fragment.path)
         with readable(source):
             schema = fragment.physical_schema
-        check_columns(source, schema, expected, expected_text)
+        check_columns(source, schema, expected, expected_text, optional)
     return dataset

@@ -36,16 +36,24 @@ def feature_type(spec: FeatureSpec) -> ColumnType:
 
 
 def check_columns(
-    source: str, schema: pa.Schema, expected: Mapping[str, ColumnType], expected_text: str
+    source: str,
+    schema: pa.Schema,
+    expected: Mapping[str, ColumnType],
+    expected_text: str,
+    optional: Mapping[str, ColumnType] | None = None,
 ) -> None:
-    """Exactly the expected columns, each of an accepted type."""
+    """Exactly the expected columns, plus any of the optional ones (e.g. added by a later version of the
+    writer), each of an accepted type."""
     missing = [name for name in expected if name not in schema.names]
     if missing:
         raise DriftJobError(f"{source}: missing column(s) {_names(missing)} (expected {expected_text})")
-    extra = [name for name in schema.names if name not in expected]
+    known = {**expected, **(optional or {})}
+    extra = [name for name in schema.names if name not in known]
     if extra:
         raise DriftJobError(f"{source}: unexpected column(s) {_names(extra)} (expected {expected_text})")
-    for name, wanted in expected.items():
+    for name, wanted in known.items():
+        if name not in schema.names:
+            continue
         actual = schema.field(name).type
         if not any(actual.equals(t) for t in wanted.arrow):
             raise DriftJobError(f"{source}: column {name!r} has type {actual}, expected {wanted.name}")

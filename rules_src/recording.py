@@ -10,13 +10,14 @@ from __future__ import annotations
 from conventions import contract as c
 from conventions import promql as p
 from rules_src.alert import RecordingBuilder, Scope
-from rules_src.alerts import business, cpu, error_rate, latency
+from rules_src.alerts import business, cpu, error_rate, latency, prediction_log
 
 RECORDINGS: dict[c.Recording, RecordingBuilder] = {
     **error_rate.RECORDINGS,
     **latency.RECORDINGS,
     **cpu.RECORDINGS,
     **business.RECORDINGS,
+    **prediction_log.RECORDINGS,
 }
 
 

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from ray import serve
 from ray.serve import Application, Deployment
 
-from serving.api import build_api, header_or_new
+from serving.api import build_api
 from serving.artifact import load_artifact
 from serving.faults import FaultInjector, SharedFaults
 from serving.loopback import keep_replica_on_loopback
@@ -33,12 +33,7 @@ logger = logging.getLogger("ray.serve")
 class _Item:
     applicant: Applicant
     request_id: str
-
-
-def _serve_request_id(request: Request) -> str:
-    """Serve's own request id (the one in its logs and X-Request-ID response header), else the caller's.
-    Serve 2.60 exposes it only through this private accessor."""
-    return serve.context._get_serve_request_context().request_id or header_or_new(request)
+    correlation_id: str | None
 
 
 class CreditScorerReplica:
@@ -50,11 +45,19 @@ class CreditScorerReplica:
         scorer = Scorer(load_artifact(self._options.artifact_uri), self._options.model_version)
         self._metrics = ServeMetrics(scorer.model_version, scorer.threshold)
         log_options = LogOptions(
-            self._options.prediction_log_uri, self._options.flush_rows, self._options.flush_interval_s
+            self._options.prediction_log_uri,
+            self._options.flush_rows,
+            self._options.flush_interval_s,
+            self._options.max_unwritten_rows,
+            self._options.spool_dir,
         )
-        writer = PredictionLogWriter(
-            log_options, LogHooks(self._metrics.log_written, self._metrics.log_failed)
+        hooks = LogHooks(
+            self._metrics.log_accepted,
+            self._metrics.log_written,
+            self._metrics.log_dropped,
+            self._metrics.log_failed,
         )
+        writer = PredictionLogWriter(log_options, hooks)
         self._service = ScoringService(scorer, self._metrics, writer)
         self._faults = FaultInjector(SharedFaults()) if self._options.faults else None
         batching = cast(Any, self._score_batch)  # serve.batch's typing omits the setters it adds
@@ -62,14 +65,20 @@ class CreditScorerReplica:
         batching.set_batch_wait_timeout_s(self._options.batch_wait_timeout_s)
 
     def __serve_build_asgi_app__(self) -> FastAPI:
-        return build_api(self, self._faults, _serve_request_id)
+        return build_api(self, self._options.max_request_bytes, self._faults)
 
     @serve.batch(max_batch_size=16, batch_wait_timeout_s=0.005)  # replaced from ScoringOptions at __init__
     async def _score_batch(self, items: list[_Item]) -> list[Prediction]:
-        return self._service.score([i.applicant for i in items], [i.request_id for i in items])
+        return self._service.score(
+            [i.applicant for i in items], [i.request_id for i in items], [i.correlation_id for i in items]
+        )
 
-    async def predict(self, applicants: Sequence[Applicant], request_ids: Sequence[str]) -> list[Prediction]:
-        items = (_Item(a, r) for a, r in zip(applicants, request_ids, strict=True))
+    async def predict(
+        self, applicants: Sequence[Applicant], request_ids: Sequence[str], correlation_id: str | None
+    ) -> list[Prediction]:
+        """Each applicant joins @serve.batch on its own, with its HTTP request's ids (Serve's proxy gives every
+        request an X-Request-ID, its own when the caller sent none)."""
+        items = (_Item(a, r, correlation_id) for a, r in zip(applicants, request_ids, strict=True))
         return list(await asyncio.gather(*(self._score_batch(item) for item in items)))
 
     def info(self) -> ModelInfo:
@@ -88,7 +97,11 @@ class CreditScorerReplica:
         self._metrics.stop()
         left = await asyncio.to_thread(self._service.log.close, self._options.log_close_timeout_s)
         if left:
-            logger.error("prediction log: %d records could not be written before shutdown", left)
+            logger.error(
+                "prediction log: %d records could not be written before shutdown; they stay in the spool "
+                "for the next replica on this disk",
+                left,
+            )
 
 
 CreditScorer: Deployment = serve.deployment(name=DEPLOYMENT)(serve.ingress()(CreditScorerReplica))

@@ -25,13 +25,9 @@ _ASCII = str.maketrans({"θ": "theta", "≥": ">=", "≤": "<=", "–": "-", "�
 
 
 class Recorder(Protocol):
-    """What the scoring path reports: decisions and scores, and the prediction log's progress."""
+    """What the scoring path reports: decisions and scores (the prediction log reports through LogHooks)."""
 
     def scored(self, predictions: Sequence[Prediction]) -> None: ...
-
-    def log_written(self, rows: int) -> None: ...
-
-    def log_failed(self) -> None: ...
 
 
 def _description(metric: contract.Metric) -> str:
@@ -48,11 +44,13 @@ def _own_tags(metric: contract.Metric, tags: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in tags.items() if k in _tag_keys(metric)}
 
 
-def _counter(metric: contract.Metric, tags: dict[str, str]) -> Any:
+def _counter(metric: contract.Metric, tags: dict[str, str], series: Sequence[dict[str, str]] = ({},)) -> Any:
+    """`series`: the tags beyond the defaults of each series to export at 0 (one per label value)."""
     counter = metrics.Counter(metric.declared, description=_description(metric), tag_keys=_tag_keys(metric))
     counter.set_default_tags(_own_tags(metric, tags))
     # Counter.inc refuses 0; recording 0 directly exports the series before its first event.
-    counter._record(0.0)
+    for extra in series:
+        counter._record(0.0, tags=extra)
     return counter
 
 
@@ -97,7 +95,11 @@ class ServeMetrics:
             boundaries=list(contract.SCORE.buckets),
             tag_keys=_tag_keys(contract.SCORE),
         )
-        self._log_records = _counter(contract.PREDICTION_LOG_RECORDS, tags)
+        self._log_accepted = _counter(contract.PREDICTION_LOG_ACCEPTED, tags)
+        self._log_written = _counter(contract.PREDICTION_LOG_WRITTEN, tags)
+        self._log_dropped = _counter(
+            contract.PREDICTION_LOG_DROPPED, tags, [{contract.REASON: r} for r in contract.DROP_REASONS]
+        )
         self._log_failures = _counter(contract.PREDICTION_LOG_WRITE_FAILURES, tags)
         self._constants = _ConstantGauges(
             ((contract.MODEL_VERSION_INFO, 1.0), (contract.DECISION_THRESHOLD, threshold)), tags
@@ -112,8 +114,14 @@ class ServeMetrics:
         for prediction in predictions:
             self._score.observe(prediction.probability_of_default)
 
+    def log_accepted(self, rows: int) -> None:
+        self._log_accepted.inc(rows)
+
     def log_written(self, rows: int) -> None:
-        self._log_records.inc(rows)
+        self._log_written.inc(rows)
+
+    def log_dropped(self, reason: str, rows: int) -> None:
+        self._log_dropped.inc(rows, tags={contract.REASON: reason})
 
     def log_failed(self) -> None:
         self._log_failures.inc()

@@ -26,9 +26,16 @@ class ScoringOptions(BaseModel):
     )
     flush_rows: int = Field(ge=1, description="Write a log part once this many records wait.")
     flush_interval_s: float = Field(gt=0, description="Write waiting records at least this often.")
+    max_unwritten_rows: int = Field(
+        ge=1, description="Records beyond this many accepted and not yet written are dropped and counted."
+    )
+    spool_dir: str | None = Field(
+        None, min_length=1, description="The write-ahead spool's folder on the replica's local disk."
+    )
     log_close_timeout_s: float = Field(
         gt=0, description="How long a stopping replica retries its last writes."
     )
+    max_request_bytes: int = Field(ge=1, description="Larger request bodies get 413, unparsed.")
     max_batch_size: int = Field(ge=1, description="@serve.batch: most applicants per model call.")
     batch_wait_timeout_s: float = Field(ge=0, description="@serve.batch: longest wait for a batch to fill.")
     faults: bool = Field(False, description="Expose /admin/faults (local runs for alert tests only).")

@@ -13,6 +13,7 @@ import numpy as np
 
 from conventions.artifact_format import (
     ACCEPTED,
+    CORRELATION_ID,
     DECISION,
     MODEL_VERSION,
     REJECTED,
@@ -25,7 +26,7 @@ from serving.features import columns_of, encode
 from serving.schema import Applicant, Decision, ModelInfo, Prediction
 
 Record = dict[str, Any]
-"""One prediction-log row: PREDICTION_COLUMNS and the applicant's features."""
+"""One prediction-log row: PREDICTION_COLUMNS, CORRELATION_ID and the applicant's features."""
 
 
 class Scorer:
@@ -46,18 +47,24 @@ class Scorer:
         return cast(Decision, REJECTED if score >= self.threshold else ACCEPTED)
 
     def predict(
-        self, applicants: Sequence[Applicant], request_ids: Sequence[str]
+        self,
+        applicants: Sequence[Applicant],
+        request_ids: Sequence[str],
+        correlation_ids: Sequence[str | None] | None = None,
     ) -> tuple[list[Prediction], list[Record]]:
-        """Responses and prediction-log records for applicants scored now."""
+        """Responses and prediction-log records for applicants scored now; `correlation_ids` are the callers'
+        X-Request-IDs (none for offline scoring)."""
         now = datetime.now(UTC)
         predictions, records = [], []
-        for applicant, request_id, score in zip(
-            applicants, request_ids, self.scores(applicants), strict=True
+        correlations = correlation_ids or [None] * len(applicants)
+        for applicant, request_id, correlation_id, score in zip(
+            applicants, request_ids, correlations, self.scores(applicants), strict=True
         ):
             decision = self.decision(score)
             predictions.append(
                 Prediction(
                     request_id=request_id,
+                    correlation_id=correlation_id,
                     probability_of_default=score,
                     decision=decision,
                     model_version=self.model_version,
@@ -70,6 +77,7 @@ class Scorer:
                     MODEL_VERSION: self.model_version,
                     SCORE: score,
                     DECISION: decision,
+                    CORRELATION_ID: correlation_id,
                     **applicant.model_dump(),
                 }
             )

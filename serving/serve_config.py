@@ -26,6 +26,9 @@ class Placement:
     port: int = 8000
     base_dir: Path | None = None
     """Relative artifact and log URIs are made absolute under it; None keeps them relative (a pod's cwd)."""
+    spool_dir: str | None = None
+    """The replicas' local spool folder where the platform provides one (a pod's emptyDir); None: the
+    setting's, under base_dir."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,10 @@ def scoring_options(
         prediction_log_uri=_uri(serving.prediction_log.uri, placement.base_dir),
         flush_rows=serving.prediction_log.flush_rows,
         flush_interval_s=serving.prediction_log.flush_interval.seconds,
+        max_unwritten_rows=serving.prediction_log.max_unwritten_rows,
+        spool_dir=placement.spool_dir or _uri(serving.prediction_log.spool_dir, placement.base_dir),
         log_close_timeout_s=serving.graceful_shutdown_timeout.seconds * LOG_CLOSE_SHARE,
+        max_request_bytes=serving.max_request_bytes,
         max_batch_size=serving.batching.max_batch_size,
         batch_wait_timeout_s=serving.batching.batch_wait_timeout.seconds,
         faults=overrides.faults,

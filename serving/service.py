@@ -15,8 +15,10 @@ class Backend(Protocol):
     """What the HTTP routes need from whoever runs the model."""
 
     async def predict(
-        self, applicants: Sequence[Applicant], request_ids: Sequence[str]
-    ) -> list[Prediction]: ...
+        self, applicants: Sequence[Applicant], request_ids: Sequence[str], correlation_id: str | None
+    ) -> list[Prediction]:
+        """Score the applicants of one HTTP request: the service's ids, one each, and the caller's id."""
+        ...
 
     def info(self) -> ModelInfo: ...
 
@@ -31,8 +33,13 @@ class ScoringService:
         self._recorder = recorder
         self.log = log
 
-    def score(self, applicants: Sequence[Applicant], request_ids: Sequence[str]) -> list[Prediction]:
-        predictions, records = self.scorer.predict(applicants, request_ids)
+    def score(
+        self,
+        applicants: Sequence[Applicant],
+        request_ids: Sequence[str],
+        correlation_ids: Sequence[str | None],
+    ) -> list[Prediction]:
+        predictions, records = self.scorer.predict(applicants, request_ids, correlation_ids)
         self._recorder.scored(predictions)
         self.log.append(records)
         return predictions
@@ -50,8 +57,10 @@ class DirectBackend:
     def __init__(self, service: ScoringService) -> None:
         self.service = service
 
-    async def predict(self, applicants: Sequence[Applicant], request_ids: Sequence[str]) -> list[Prediction]:
-        return self.service.score(applicants, request_ids)
+    async def predict(
+        self, applicants: Sequence[Applicant], request_ids: Sequence[str], correlation_id: str | None
+    ) -> list[Prediction]:
+        return self.service.score(applicants, request_ids, [correlation_id] * len(applicants))
 
     def info(self) -> ModelInfo:
         return self.service.info()

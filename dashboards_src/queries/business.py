@@ -19,7 +19,12 @@ def total_over_range(counter: c.Metric) -> str:
 
 def rate_by_model_version(counter: c.Metric) -> str:
     """Per-version rates, to compare two versions during a rollout."""
-    return p.sum(_rate(counter.name), by=(c.MODEL_VERSION,)).render()
+    return rate_by(counter, c.MODEL_VERSION)
+
+
+def rate_by(counter: c.Metric, label: str) -> str:
+    """The service's rate of `counter`, one series per value of `label`."""
+    return p.sum(_rate(counter.name), by=(label,)).render()
 
 
 def decision_threshold() -> str:

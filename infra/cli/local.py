@@ -1,4 +1,4 @@
-"""`vigie local`: the whole monitoring loop on one machine (up, status, traffic, drift, summary, down).
+"""`vigie local`: the whole monitoring loop on one machine (up, status, restart, traffic, drift, summary, down).
 
 Traffic and snapshots import their modules when they run: pandas, LightGBM and matplotlib take about a second
 to import, which every other `vigie` command would otherwise pay."""
@@ -14,7 +14,7 @@ from typing import Any
 
 from conventions.errors import UserError
 from infra.local.fast import fast_stack
-from infra.local.stack import LocalState, Ports, down, health, notifications, read_state, up
+from infra.local.stack import LocalState, Ports, down, health, notifications, read_state, restart, up
 from infra.local.traffic_modes import BAD_PAYLOAD_SHARE, DEFAULT_FAULTS, Mode
 from infra.settings.types import resolve_location
 from rules_src.stack import load_stack
@@ -36,6 +36,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     starting.add_argument("--model-version", help="serve this model version instead of the declared one")
     starting.set_defaults(run=run_up)
     actions.add_parser("status", help="what runs, and where").set_defaults(run=run_status)
+    again = actions.add_parser("restart", help="stop one process if it runs, and start it as it was recorded")
+    again.add_argument("process", metavar="PROCESS",
+                       help="sink, pushgateway, alertmanager, prometheus, or scoring (the service and its Ray nodes)")  # fmt: skip
+    again.set_defaults(run=run_restart)
     traffic = actions.add_parser("traffic", help="drive the scoring service")
     traffic.add_argument("--mode", type=Mode, choices=list(Mode), default=Mode.NORMAL)
     traffic.add_argument("--seconds", type=float, default=60.0, help="how long (default: 60)")
@@ -60,7 +64,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     snap.add_argument("--minutes", type=float, default=30.0, help="time range to draw (default: 30)")
     snap.set_defaults(run=run_snapshot)
-    actions.add_parser("down", help="stop everything by PID").set_defaults(run=run_down)
+    actions.add_parser("down", help="stop everything by PID, recorded or not").set_defaults(run=run_down)
 
 
 def _run_dir(args: argparse.Namespace) -> Path:
@@ -97,6 +101,13 @@ def run_status(args: argparse.Namespace) -> int:
         why = f"  ({check.reason})" if check.reason else ""
         print(f"{check.name:<16} {'ready' if check.ready else 'NOT READY':<9} {check.url}{why}")
     return 0 if all(check.ready for check in checks) else 1
+
+
+def run_restart(args: argparse.Namespace) -> int:
+    restarted = restart(_run_dir(args), args.process)
+    before = f"pid {restarted.old_pid} stopped" if restarted.old_pid else "its recorded pid was not running"
+    print(f"{restarted.name} restarted ({before}): pid {restarted.pid}, {restarted.url} ready")
+    return 0
 
 
 def run_traffic(args: argparse.Namespace) -> int:
@@ -182,6 +193,11 @@ def run_snapshot(args: argparse.Namespace) -> int:
 
 
 def run_down(args: argparse.Namespace) -> int:
-    state = down(_run_dir(args))
-    print("nothing was running" if state is None else f"local stack {state.stack} stopped")
+    stopped = down(_run_dir(args))
+    if stopped.state is not None:
+        print(f"local stack {stopped.state.stack} stopped")
+    for process in stopped.unrecorded:
+        print(f"stopped pid {process.pid} ({process.command}): started by this stack, not in state.json")
+    if stopped.state is None and not stopped.unrecorded:
+        print("nothing was running")
     return 0

@@ -42,7 +42,10 @@ def _register_model(model: argparse.ArgumentParser) -> None:
         "labels", help="append delayed true labels (request_id,label) to the prediction log"
     )
     labels.add_argument(
-        "file", type=Path, help="a .csv or .parquet file with request_id and label (0 or 1) columns"
+        "file",
+        type=Path,
+        help="a .csv or .parquet file with request_id (the service's, from each answer; each once, logged, not "
+        "yet labelled) and label (0 or 1) columns",
     )
     _stack_argument(labels)
     labels.set_defaults(run=run_labels)
@@ -123,7 +126,7 @@ def run_labels(args: argparse.Namespace) -> int:
 
     log_uri = resolve_location(_stack(args).settings.serving.prediction_log.uri, args.project_dir)
     ingested = ingest_labels(args.file, log_uri)
-    print(f"{ingested.rows} labels written to {ingested.path}; {ingested.matched} match logged predictions")
+    print(f"{ingested.rows} labels of logged predictions written to {ingested.path}")
     return 0
 
 

@@ -4,31 +4,57 @@ loopback, with data and logs in a run folder, started together and stopped by PI
 
 Everything that can be checked is checked before the first process starts; if one fails to start, the ones
 already started are stopped, so `up` never leaves half a stack behind.
+
+Every process the stack starts carries `VIGIE_LOCAL_RUN=<absolute run folder>` in its environment, inherited by
+its children (Ray's included), so `down` also finds what `state.json` does not record: a process started just
+before a crash of `up`, or a restart the record missed.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from conventions.errors import UserError
 from infra.artifacts import RULES_FILE, render_stack
 from infra.local import scoring_service
-from infra.local.process import LOOPBACK, Running, alive, answers, check_port_free, start, stop
+from infra.local.process import (
+    LOOPBACK,
+    Stopped,
+    alive,
+    answers,
+    carries,
+    check_port_free,
+    marked,
+    port_taken,
+    running,
+    start,
+    stop,
+    stop_all,
+    stop_marked,
+)
 from infra.local.prometheus_config import RayPorts, prometheus_config
-from infra.local.scoring_service import LocalSpec
+from infra.local.scoring_service import SPEC_FILE, LocalSpec
 from infra.local.webhook_sink import alertnames, read_notifications, receiver_url
 from infra.serialize import to_yaml
 from rules_src.alertmanager import alertmanager_config, with_webhook_receivers
 from rules_src.stack import Stack
 
 STATE_FILE = "state.json"
+RUN_MARK = "VIGIE_LOCAL_RUN"
+"""The environment variable that marks a process, and its children, as started by the stack in that run folder."""
+SCORING = "scoring"
+"""The scoring service's name for `restart` (recorded in serve/, not in `processes`: see scoring_service)."""
+STRAY_GRACE_S = 30.0
+"""How long `down` lets an unrecorded process stop on SIGTERM: a scoring service flushes its prediction log."""
 SERVE_DIR = "serve"
 NOTIFICATIONS_DIR = "notifications"
 BINARIES = {
@@ -55,11 +81,16 @@ class Ports(BaseModel):
 
 
 class Process(BaseModel):
+    """A started process, and what `restart` needs to start it again the same way."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     pid: int
     url: str
     log: str
+    argv: list[str] = []
+    """Empty in a state file written before `restart` existed: such a process cannot be restarted."""
+    ready_url: str = ""
 
 
 class LocalState(BaseModel):
@@ -85,7 +116,36 @@ class LocalState(BaseModel):
 
 def read_state(run_dir: Path) -> LocalState | None:
     path = run_dir / STATE_FILE
-    return LocalState.model_validate_json(path.read_text()) if path.is_file() else None
+    if not path.is_file():
+        return None
+    try:
+        return LocalState.model_validate_json(path.read_text())
+    except ValidationError as error:
+        problem = error.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        raise UserError(
+            f"{path}: {where}: {problem['msg']}; delete it, then `vigie local down` stops what it started"
+        ) from None
+
+
+def _write_state(run_dir: Path, state: LocalState) -> None:
+    """Whole or not at all: a reader never sees half a file (written beside, then renamed over)."""
+    path = run_dir / STATE_FILE
+    partial_file = path.with_name(f".{STATE_FILE}.tmp")
+    partial_file.write_text(state.model_dump_json(indent=2))
+    os.replace(partial_file, path)
+
+
+def _mark(run_dir: Path) -> dict[str, str]:
+    return {RUN_MARK: str(run_dir.resolve())}
+
+
+def _runs(process: Process, run_dir: Path) -> bool:
+    """The recorded PID runs and is this stack's (a recycled PID is not); a state file written before the mark
+    existed can only say that the PID runs."""
+    if not process.argv:
+        return alive(process.pid)
+    return carries(process.pid, RUN_MARK, _mark(run_dir)[RUN_MARK])
 
 
 def _binary(name: str) -> str:
@@ -158,11 +218,17 @@ def _argv(name: str, run_dir: Path, paths: dict[str, Path], ports: Ports, resend
             f"--rules.alert.resend-delay={resend_delay}"]  # fmt: skip
 
 
-def _start_tool(name: str, run_dir: Path, paths: dict[str, Path], ports: Ports, stack: Stack) -> Running:
+def _start_tool(name: str, run_dir: Path, paths: dict[str, Path], ports: Ports, stack: Stack) -> Process:
     port = getattr(ports, name)
     resend_delay = str(stack.settings.monitoring.evaluation_interval)
-    return start(name, _argv(name, run_dir, paths, ports, resend_delay), run_dir / f"{name}.log",
-                 f"http://{LOOPBACK}:{port}/-/ready", timeout=60)  # fmt: skip
+    return launch(name, _argv(name, run_dir, paths, ports, resend_delay), run_dir / f"{name}.log",
+                  f"http://{LOOPBACK}:{port}/-/ready", run_dir)  # fmt: skip
+
+
+def launch(name: str, argv: list[str], log: Path, ready_url: str, run_dir: Path) -> Process:
+    """Start one process of the stack in `run_dir`, marked as the stack's, and wait until it is ready."""
+    started = start(name, argv, log, ready_url, timeout=60, env=_mark(run_dir))
+    return Process(pid=started.pid, url=started.url, log=str(log), argv=argv, ready_url=ready_url)
 
 
 def up(
@@ -178,17 +244,22 @@ def up(
     Prometheus starts last, once the scoring service answers: the two Ray nodes take half a minute or more to
     start, and a Prometheus evaluating ScoringServiceDown meanwhile would page for a service still starting."""
 
-    running = read_state(run_dir)
-    if running is not None:
+    run_dir = run_dir.resolve()
+    recorded = read_state(run_dir)
+    if recorded is not None:
         raise UserError(
-            f"a local stack is recorded in {run_dir} (stack {running.stack}); run `vigie local down`"
+            f"a local stack is recorded in {run_dir} (stack {recorded.stack}); run `vigie local down`"
         )
+    strays = marked(RUN_MARK, str(run_dir))
+    if strays:
+        raise UserError(f"processes of a local stack in {run_dir} still run, unrecorded (pids "
+                        f"{', '.join(map(str, strays))}); run `vigie local down`")  # fmt: skip
     for name in BINARIES:
         _binary(name)
     for what, port in ports.model_dump().items():
         check_port_free(port, f"port of {what}")
     paths = _write_configs(stack, run_dir, ports)
-    started: dict[str, Running] = {}
+    started: dict[str, Process] = {}
     scoring = None
     try:
         for name in ("sink", "pushgateway", "alertmanager"):
@@ -205,25 +276,89 @@ def up(
         stack=stack.name,
         fast=fast,
         ports=ports,
-        processes={name: Process(pid=p.pid, url=p.url, log=str(p.log)) for name, p in started.items()},
+        processes=started,
         scoring_url=scoring.url,
         ray_metrics_url=scoring.metrics_url,
         ray_worker_metrics_url=scoring.worker_metrics_url,
     )
-    (run_dir / STATE_FILE).write_text(state.model_dump_json(indent=2))
+    _write_state(run_dir, state)
     return state
 
 
-def down(run_dir: Path) -> LocalState | None:
-    """Stop the scoring service (flushing its prediction log), then the rest, each by its PID."""
+@dataclass(frozen=True)
+class Down:
+    state: LocalState | None
+    """What `state.json` recorded, now stopped; None when nothing was recorded."""
+    unrecorded: list[Stopped]
+    """Processes of this run folder missing from the record, now stopped too."""
+
+
+def down(run_dir: Path) -> Down:
+    """Stop the scoring service (flushing its prediction log), then the rest, each by its PID; then whatever
+    still carries this run folder's mark, or runs a recorded command line exactly (a restart by hand)."""
+    run_dir = run_dir.resolve()
     state = read_state(run_dir)
     scoring_service.stop(run_dir / SERVE_DIR)
+    recorded = [] if state is None else list(reversed(state.processes.values()))
+    for process in recorded:
+        if _runs(process, run_dir):
+            stop(process.pid)
+    unrecorded = stop_marked(RUN_MARK, str(run_dir), STRAY_GRACE_S)
+    hand_started = sorted({pid for process in recorded if process.argv for pid in running(process.argv)})
+    unrecorded += stop_all(hand_started, STRAY_GRACE_S)
+    (run_dir / STATE_FILE).unlink(missing_ok=True)
+    return Down(state, unrecorded)
+
+
+@dataclass(frozen=True)
+class Restarted:
+    name: str
+    url: str
+    old_pid: int | None
+    """The recorded PID it stopped; None when that PID no longer ran (a crash, a kill)."""
+    pid: int
+
+
+def restart(run_dir: Path, name: str) -> Restarted:
+    """Stop one process by its recorded PID if it still runs, start it again with its recorded command line
+    (same ports, same data: Prometheus keeps its TSDB, Alertmanager its silences) and wait until it is ready."""
+    run_dir = run_dir.resolve()
+    state = read_state(run_dir)
     if state is None:
-        return None
-    for process in reversed(state.processes.values()):
-        stop(process.pid)
-    (run_dir / STATE_FILE).unlink()
-    return state
+        raise UserError(f"no local stack in {run_dir}: run `vigie local up` first")
+    if name == SCORING:
+        return _restart_scoring_as_recorded(run_dir)
+    if name not in state.processes:
+        known = ", ".join([*state.processes, SCORING])
+        raise UserError(f"no process named {name!r} in the local stack; choose one of: {known}")
+    process = state.processes[name]
+    if not process.argv:
+        raise UserError(f"{run_dir / STATE_FILE} records no command line for {name} (written by an older "
+                        f"vigie): run `vigie local down`, then `vigie local up`")  # fmt: skip
+    old_pid = process.pid if _runs(process, run_dir) else None
+    if old_pid is not None:
+        stop(old_pid)
+    port = urlsplit(process.ready_url).port
+    if port is not None and port_taken(port):
+        raise UserError(f"{name}: port {port} is held by a process other than the recorded pid {process.pid}; "
+                        f"`vigie local down` stops the stack's unrecorded processes")  # fmt: skip
+    again = launch(name, process.argv, Path(process.log), process.ready_url, run_dir)
+    _write_state(run_dir, state.model_copy(update={"processes": {**state.processes, name: again}}))
+    return Restarted(name, again.url, old_pid, again.pid)
+
+
+def _restart_scoring_as_recorded(run_dir: Path) -> Restarted:
+    """The scoring service again from the spec it last started with (the model version it served included)."""
+    serve_dir = run_dir / SERVE_DIR
+    spec_file = serve_dir / SPEC_FILE
+    if not spec_file.is_file():
+        raise UserError(f"{spec_file}: missing, so the scoring service cannot be restarted as it ran")
+    spec = LocalSpec.model_validate_json(spec_file.read_text())
+    recorded = scoring_service.read_state(serve_dir)
+    old_pid = recorded.pid if recorded is not None and scoring_service.alive(recorded) else None
+    scoring_service.stop(serve_dir)
+    service = scoring_service.start(spec.model_copy(update={"env": {**spec.env, **_mark(run_dir)}}))
+    return Restarted(SCORING, service.url, old_pid, service.pid)
 
 
 @dataclass(frozen=True)
@@ -258,7 +393,7 @@ def health(run_dir: Path, state: LocalState) -> list[Health]:
         ("scoring service", f"{state.scoring_url}/readyz", pid, serving),
         ("ray head", state.ray_metrics_url, pid, serving),
         ("ray worker", state.ray_worker_metrics_url, pid, serving),
-        *((name, f"{p.url}/-/ready", p.pid, alive(p.pid)) for name, p in state.processes.items()),
+        *((name, f"{p.url}/-/ready", p.pid, _runs(p, run_dir)) for name, p in state.processes.items()),
     ]
     return [Health(name, url, pid, running, answers(url)) for name, url, pid, running in checks]
 
@@ -271,6 +406,7 @@ def notifications(run_dir: Path) -> dict[str, set[str]]:
 
 def restart_scoring(project_dir: Path, run_dir: Path, model_version: str | None) -> None:
     """Restart only the scoring service, serving `model_version` (None: the artifact's own)."""
+    run_dir = run_dir.resolve()
     state = read_state(run_dir)
     if state is None:
         raise UserError(f"no local stack in {run_dir}: run `vigie local up` first")
@@ -285,4 +421,4 @@ def _scoring_spec(
     return LocalSpec(project_dir=str(project_dir.resolve()), stack=stack, run_dir=str(run_dir / SERVE_DIR),
                      port=ports.scoring, metrics_port=ports.ray_metrics,
                      worker_metrics_port=ports.ray_worker_metrics, model_version=model_version,
-                     faults=True)  # fmt: skip
+                     faults=True, env=_mark(run_dir))  # fmt: skip

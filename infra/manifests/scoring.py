@@ -39,6 +39,10 @@ NODE_TYPE_LABEL = "ray.io/node-type"
 METRICS_PORT_NAME = "metrics"
 SERVE_PORT_NAME = "serve"
 SHUTDOWN_MARGIN_SECONDS = 30
+SPOOL_VOLUME = "prediction-spool"
+SPOOL_DIR = "/var/spool/vigie/predictions"
+"""The prediction log's write-ahead spool on each worker pod: an emptyDir, so it outlives a replica process
+crash and a container restart (it lives as long as the pod), and the next replica on the pod replays it."""
 """Time a stopping pod has beyond the replica's own graceful shutdown, for Ray to stop its processes."""
 
 
@@ -56,7 +60,7 @@ class ScoringSlice:
 
 def serve_document(serving: Serving, model: Model) -> dict[str, Any]:
     """The Serve config the RayService deploys: relative URIs under the data volume, HTTP on every pod."""
-    placement = Placement(host="0.0.0.0", port=SERVE_PORT, base_dir=Path(DATA_DIR))
+    placement = Placement(host="0.0.0.0", port=SERVE_PORT, base_dir=Path(DATA_DIR), spool_dir=SPOOL_DIR)
     return serve_config(serving, model, placement)
 
 
@@ -127,6 +131,9 @@ def _workers(scoring: ScoringSlice) -> dict[str, Any]:
         "/api/local_raylet_healthz", RAY_DASHBOARD_AGENT_PORT, 5, 120, delay=30
     )
     container["readinessProbe"] = http_probe("/-/healthz", SERVE_PORT, 5, 10)
+    container["volumeMounts"].append({"name": SPOOL_VOLUME, "mountPath": SPOOL_DIR})
+    template = _pod(scoring, container, service_account_token=False)
+    template["spec"]["volumes"].append({"name": SPOOL_VOLUME, "emptyDir": {}})
     scaling = scoring.serving.autoscaling
     return {
         "groupName": WORKER_GROUP,
@@ -134,7 +141,7 @@ def _workers(scoring: ScoringSlice) -> dict[str, Any]:
         "minReplicas": scaling.min_replicas,
         "maxReplicas": scaling.max_replicas,
         "rayStartParams": {},
-        "template": _pod(scoring, container, service_account_token=False),
+        "template": template,
     }
 
 

@@ -87,11 +87,34 @@ class PredictionLog(Section):
     flush_interval: PromDuration = Field(
         Duration.parse("10s"), description="Write waiting records at least this often."
     )
+    spool_dir: str = Field(
+        "run/prediction-spool",
+        min_length=1,
+        description="Local runs' write-ahead spool folder (relative paths are under the project): every "
+        "answered record is appended there before the answer, so a killed replica process loses none. On "
+        "Kubernetes each worker pod's spool is an emptyDir volume, whatever this says.",
+    )
+    max_unwritten_rows: PositiveInt = Field(
+        200_000,
+        description="Most records a replica keeps accepted but not yet written as Parquet (storage failing); "
+        "beyond it new records are dropped and counted. Also the most a lost node can lose per replica.",
+    )
 
     @field_validator("uri")
     @classmethod
     def _known_protocol(cls, uri: str) -> str:
         return _check_fsspec_uri(uri)
+
+    @field_validator("spool_dir")
+    @classmethod
+    def _local_folder(cls, folder: str) -> str:
+        if "://" in folder:
+            raise ValueError(f"must be a folder on the replica's local disk, not a URI ({folder!r})")
+        return folder
+
+
+MIN_REQUEST_BYTES = 4096
+"""One applicant's JSON is under 1 KB even pretty-printed, so a smaller limit could refuse every request."""
 
 
 class Serving(Section):
@@ -100,6 +123,13 @@ class Serving(Section):
     namespace: K8sName = Field("scoring", description="Kubernetes namespace of the RayService.")
     application: str = Field("scoring", min_length=1, description="Serve application name (metric label).")
     max_ongoing_requests: PositiveInt = Field(64, description="Per-replica cap; high enough for batches.")
+    max_request_bytes: int = Field(
+        2 * 2**20,
+        ge=MIN_REQUEST_BYTES,
+        description="Largest request body accepted, in bytes: a larger one gets 413 before it is parsed. The "
+        "default holds a full batch (1,000 applicants, 0.45 MB as clients usually write them, 0.8 MB "
+        "pretty-printed at full precision) with room to spare.",
+    )
     autoscaling: Autoscaling = Field(default_factory=Autoscaling)
     resources: ReplicaResources = Field(default_factory=ReplicaResources)
     batching: Batching = Field(default_factory=Batching)

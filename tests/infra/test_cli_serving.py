@@ -55,18 +55,18 @@ def test_model_labels_appends_the_delayed_labels_next_to_the_log(
 ) -> None:
     _log_predictions(project, artifact, applicants)
     source = project / "labels.csv"
-    source.write_text("request_id,label\nreq-0,1\nreq-3,0\nreq-99,0\n")
+    source.write_text("request_id,label\nreq-0,1\nreq-3,0\nreq-4,0\n")
     code, out, err = vigie("--project-dir", project, "model", "labels", source, "--stack", "dev")
     assert (code, err) == (0, "")
     (written,) = (project / "run/predictions" / LABELS_DIR).glob("*.parquet")
-    assert out == f"3 labels written to {written}; 2 match logged predictions\n"
+    assert out == f"3 labels of logged predictions written to {written}\n"
     table = pq.read_table(written)
     assert table.schema.names == list(LABEL_COLUMNS)
     assert (table.schema.field("label").type, str(table.schema.field("labelled_at").type)) == (
         pa.int8(),
         "timestamp[us, tz=UTC]",
     )
-    assert table.column("request_id").to_pylist() == ["req-0", "req-3", "req-99"]
+    assert table.column("request_id").to_pylist() == ["req-0", "req-3", "req-4"]
     assert table.column("label").to_pylist() == [1, 0, 0]
 
 
@@ -85,15 +85,22 @@ def test_model_labels_appends_the_delayed_labels_next_to_the_log(
         ),
         (
             "labels.csv",
-            "request_id,label\nreq-0,1\nreq-0,0\n",
-            "{file}: row 2: request_id 'req-0' appears twice",
+            "request_id,label\nreq-0,1\nreq-1,0\nreq-0,0\nreq-2,1\nreq-1,1\nreq-4,0\nreq-1,0\n",
+            "{file}: 2 request_ids appear more than once (e.g. 'req-0', 'req-1'); a prediction has one label",
         ),
         ("labels.csv", "request_id,label\n,1\n", "{file}: row 1: request_id is empty"),
         ("labels.csv", "request_id,label\n", "{file}: no rows"),
         (
             "labels.csv",
             "request_id,label\nnope-1,1\n",
-            "{file}: none of the 1 request ids is in the prediction log at {log}; is it the right stack?",
+            "{file}: 1 of 1 request_ids are not in the prediction log at {log} (e.g. 'nope-1'); "
+            "is it the right stack?",
+        ),
+        (
+            "labels.csv",
+            "request_id,label\nreq-0,1\nX-0,1\nreq-2,0\nX-1,0\nX-2,0\nX-3,1\n",
+            "{file}: 4 of 6 request_ids are not in the prediction log at {log} (e.g. 'X-0', 'X-1', 'X-2'); "
+            "is it the right stack?",
         ),
         ("labels.json", "{}", "{file}: expected a .csv or .parquet file of request_id,label rows"),
         ("missing.csv", None, "{file}: no such file"),
@@ -116,6 +123,26 @@ def test_bad_label_files_are_one_line_errors(
     expected = message.format(file=source, log=project / "run/predictions")
     assert (code, out, err) == (2, "", f"error: {expected}\n")
     assert not (project / "run/predictions" / LABELS_DIR).exists()
+
+
+def test_labels_for_predictions_already_labelled_are_refused_whole(
+    project: Path, vigie: CliRunner, artifact: Artifact, applicants: list[dict[str, Any]]
+) -> None:
+    """A second label would silently replace the first in the drift job's join."""
+    _log_predictions(project, artifact, applicants)
+    first, second = project / "first.csv", project / "second.csv"
+    first.write_text("request_id,label\nreq-0,1\nreq-1,0\n")
+    second.write_text("request_id,label\nreq-2,1\nreq-1,1\nreq-0,0\n")
+    assert vigie("--project-dir", project, "model", "labels", first, "--stack", "dev")[0] == 0
+    code, out, err = vigie("--project-dir", project, "model", "labels", second, "--stack", "dev")
+    log = project / "run/predictions"
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {second}: 2 of 3 request_ids already have a label in {log}/{LABELS_DIR} (e.g. 'req-1', "
+        "'req-0'); a prediction has one label\n"
+    )
+    (only,) = (log / LABELS_DIR).glob("*.parquet")
+    assert pq.read_table(only).column("request_id").to_pylist() == ["req-0", "req-1"]
 
 
 def test_serve_config_prints_the_serve_config_of_the_stack(vigie: CliRunner, project: Path) -> None:
@@ -145,6 +172,12 @@ SETTINGS_ERRORS: list[tuple[str, str, Any, str]] = [
         {"uri": "sftp2://host/log"},
         "vigie:serving.predictionLog.uri: unknown storage protocol 'sftp2' (examples: run/predictions, "
         "s3://bucket/prefix)",
+    ),
+    (
+        "request limit",
+        "maxRequestBytes",
+        1000,
+        "vigie:serving.maxRequestBytes: input should be greater than or equal to 4096 (got 1000)",
     ),
     ("ingress", "ingress", "fast", "vigie:serving.ingress: input should be 'proxy' or 'direct' (got 'fast')"),
     (

@@ -1,0 +1,88 @@
+"""The prediction log: scored applications missing from it warn, since drift runs and the label join then read
+a thinned log (issue 15).
+
+The replicas count the applications they score (accepted and rejected) and the records the log writes as
+Parquet. A gap between them has three causes: the writer's lag (at most flushInterval, about 0.6 % of a 30
+minute window at the default 10 s, and it cancels out under steady traffic: records written in the window
+from before it make up for those not yet written), records the log dropped (counted apart, and in the gap),
+and records lost with a node or pod (uncounted anywhere else; the spool makes a replica process crash lose
+none). A replica that dies takes its series with it: increase() still counts what its series grew within the
+window, and the records it left in the spool are counted as written by the replica that replays them.
+
+One lost node stays within the durability bound (flushRows or flushInterval of traffic per replica), which is
+below 1 % of 30 minutes at the defaults: the warning is for a log losing more than its contract allows, a
+writer that stopped, storage failing for long, or losses that repeat. The `for` rides out the lag after a
+traffic change.
+"""
+
+from __future__ import annotations
+
+from conventions import contract as c
+from conventions import dashboard_uids as uids
+from conventions import promql as p
+from conventions.routing import Category, Severity
+from rules_src.alert import AlertSpec, RecordingBuilder, Scenario, Scope, Unit, ValueFormat, recorded_above
+from rules_src.alerts.scenarios import STEP_REQUESTS, counter, nudge, split
+
+GAP_THRESHOLD = 0.01
+GAP_FOR = "15m"
+GAP_WINDOW = "30m"
+SCORED = (c.ACCEPTED_CREDITS, c.REJECTED_CREDITS)
+
+
+def _increase(scope: Scope, metric: c.Metric) -> p.Expr:
+    """How much the service's counter grew over the window, summed over its replicas, live and gone."""
+    return p.sum(p.increase(scope.scoring(metric.name), GAP_WINDOW), by=p.SERVICE)
+
+
+def _missing_share(scope: Scope) -> p.Expr:
+    """(scored - written) / scored, where scored = accepted + rejected."""
+    scored = p.add(*(_increase(scope, m) for m in SCORED), multiline=True)
+    missing = p.sub(scored, _increase(scope, c.PREDICTION_LOG_WRITTEN), multiline=True)
+    return p.div(missing, scored, multiline=True)
+
+
+RECORDINGS: dict[c.Recording, RecordingBuilder] = {c.PREDICTION_LOG_GAP: _missing_share}
+
+
+def _replica(scope: Scope, replica: str) -> dict[str, str]:
+    return {**scope.scoring_labels, c.DEPLOYMENT: "CreditScorer", c.REPLICA: replica}
+
+
+def _logged(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
+    """Two replicas sharing the traffic; the log writes all but a share just over (or under) the threshold."""
+    assert threshold is not None
+    missing, written = split(nudge(threshold, breach))
+    rejected, accepted = split(0.2)
+    series = []
+    for replica, share in (("r1", 0.5), ("r2", 0.5)):
+        labels = _replica(scope, replica)
+        decided = {**labels, c.MODEL_VERSION: "v1"}
+        series += [
+            counter(c.ACCEPTED_CREDITS.name, decided, round(accepted * share)),
+            counter(c.REJECTED_CREDITS.name, decided, round(rejected * share)),
+            counter(c.PREDICTION_LOG_WRITTEN.name, labels, round(written * share)),
+        ]
+    return Scenario(tuple(series), missing / STEP_REQUESTS, dict(scope.scoring_labels))
+
+
+PREDICTION_LOG_GAP = AlertSpec(
+    name="PredictionLogGap",
+    family="prediction-log",
+    service="scoring",
+    category=Category.SERVICE_HEALTH,
+    severity=Severity.WARNING,
+    unit=Unit.RATIO,
+    threshold=GAP_THRESHOLD,
+    for_=GAP_FOR,
+    expr=recorded_above(c.PREDICTION_LOG_GAP),
+    summary="Prediction log missing more than {threshold} of scored applications",
+    description="{value} of the applications {application} in {namespace} scored over the last 30 minutes "
+    "are missing from the prediction log, above {threshold} for {for_}: the log dropped or lost records "
+    "(see the dropped and write-failure counters), so drift runs and the label join read a thinned log.",
+    value_format=ValueFormat.PERCENT,
+    dashboard=uids.OPERATIONS,
+    scenario=_logged,
+)
+
+ALERTS = (PREDICTION_LOG_GAP,)
