@@ -51,6 +51,9 @@ NODE_TYPE_POD_LABEL = "ray_io_node_type"
 """KubeRay's `ray.io/node-type` pod label ("head" or "worker"), as the PodMonitor's podTargetLabels sanitise it."""
 RAY_NODE_TYPE = "RayNodeType"
 """Ray's own tag on its node metrics: "head" or "worker", wherever Ray runs (ray 2.60's reporter agent)."""
+PROMETHEUS_REPLICA = "prometheus_replica"
+"""The external label naming each Prometheus replica (prometheus-operator's replicaExternalLabelName), which
+the operator drops from the alerts the replicas send, so Alertmanager sees their alerts as one."""
 HEAD_NODE = "head"
 WORKER_NODE = "worker"
 

@@ -13,6 +13,7 @@ from conventions.promql import Scope
 from dashboards_src import layout, style
 from dashboards_src import variables as v
 from infra.settings.types import BaseUrl
+from rules_src.stack import RUNBOOK_INDEX
 
 GRAFANA_FOLDER = "Vigie"
 """The Grafana folder the dashboards belong in; the Grafana provisioning reads it from here."""
@@ -128,7 +129,7 @@ def links(runbooks: BaseUrl, meta: Meta) -> list[Any]:
     runbook_link = DashboardLink(
         type="link",
         title="Runbooks",
-        uri=str(runbooks),
+        uri=runbooks.join(RUNBOOK_INDEX),
         icon="doc",
         keepTime=False,
         targetBlank=True,

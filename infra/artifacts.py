@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from dashboards_src.build import dashboards
+from dashboards_src.panel_index import panel_index
 from infra.manifests.concerns import for_review
 from infra.manifests.selectors import monitored_labels
 from infra.serialize import to_json, to_yaml, to_yaml_documents
@@ -15,7 +16,8 @@ from rules_src.alertmanager import alertmanager_config
 from rules_src.alerts_doc import alerts_doc
 from rules_src.rule_groups import rule_groups
 from rules_src.rule_tests import rule_tests
-from rules_src.stack import Stack
+from rules_src.runbooks import Siblings, runbooks
+from rules_src.stack import RUNBOOKS_DIR, Stack
 
 RULES_FILE = "rules.yaml"
 RULE_TESTS_FILE = "rules.test.yaml"
@@ -60,17 +62,27 @@ def manifest_files(stack: Stack) -> dict[str, str]:
     return files
 
 
+def runbook_files(stack: Stack, routing: dict[str, Any], boards: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """`runbooks/<Alert>.md` for every enabled alert, and the folder's index."""
+    siblings = Siblings(ALERTS_DOC_FILE, RULES_FILE, ALERTMANAGER_FILE, DASHBOARDS_DIR)
+    pages = runbooks(stack, routing, panel_index(boards), siblings, source_of(stack))
+    return {f"{RUNBOOKS_DIR}/{name}": text for name, text in pages.items()}
+
+
 def render_stack(stack: Stack) -> dict[str, str]:
     source = source_of(stack)
     tests, long_tests = rule_tests(stack.alerts, RULES_FILE)
+    routing = alertmanager_config(stack.settings.alerting)
+    boards = dashboards(stack)
     files = {
         PROMETHEUS_RULE_FILE: to_yaml(prometheus_rule(stack), source),
         RULES_FILE: to_yaml({"groups": rule_groups(stack.alerts)}, source),
         RULE_TESTS_FILE: to_yaml(tests, source),
         LONG_RULE_TESTS_FILE: to_yaml(long_tests, source),
-        ALERTMANAGER_FILE: to_yaml(alertmanager_config(stack.settings.alerting), source),
+        ALERTMANAGER_FILE: to_yaml(routing, source),
         ALERTS_DOC_FILE: alerts_doc(stack.alerts, stack.settings.alerting.routes, source),
-        **{f"{DASHBOARDS_DIR}/{uid}.json": to_json(data) for uid, data in dashboards(stack).items()},
+        **{f"{DASHBOARDS_DIR}/{uid}.json": to_json(data) for uid, data in boards.items()},
+        **runbook_files(stack, routing, boards),
         **manifest_files(stack),
     }
     empty = sorted(name for name, text in files.items() if not text.strip())

@@ -12,7 +12,14 @@ import pulumi
 
 from conventions.errors import UserError
 from infra.components.bundle import StackArgs
-from infra.components.manifest_set import DASHBOARDS, DRIFT_JOBS, PUSHGATEWAY, RULES, ManifestSet
+from infra.components.manifest_set import (
+    BUSINESS_REPORT,
+    DASHBOARDS,
+    DRIFT_JOBS,
+    PUSHGATEWAY,
+    RULES,
+    ManifestSet,
+)
 from infra.components.monitoring import Monitoring
 from infra.components.scoring_service import ScoringService
 from infra.manifests.names import GRAFANA_ADMIN_USER, endpoints
@@ -40,6 +47,8 @@ def deploy(stack: Stack) -> dict[str, Any]:
     ManifestSet(DRIFT_JOBS, "drift", args, _after(scoring, pushgateway))
     ManifestSet(DASHBOARDS, "dashboards", args, _after(monitoring))
     ManifestSet(RULES, "rules", args, _after(monitoring))
+    if stack.settings.alerting.business_emails():
+        ManifestSet(BUSINESS_REPORT, "report", args, _after(monitoring))
     return outputs(stack, monitoring, scoring)
 
 

@@ -110,11 +110,21 @@ class AlertSpec:
     value_format: ValueFormat
     dashboard: str
     scenario: ScenarioBuilder
+    impact: str
+    """What the alert means for credit scoring, the first thing its runbook says. Plain text; like `causes`
+    and `actions`, it may name the stack's values as slots (rules_src.runbooks.SLOTS)."""
+    causes: tuple[str, ...]
+    """Likely causes on this platform, the most likely first."""
+    actions: tuple[str, ...]
+    """First actions for whoever is notified, in order."""
     low_traffic: ScenarioBuilder | None = None
     """For an alert guarded by the minimum request rate: breaching traffic below that rate, which must stay
     silent (None for the others)."""
     threshold_choices: tuple[float, ...] = ()
     """Where not empty, the only thresholds that make the expression exact (histogram bucket boundaries)."""
+    related: tuple[str, ...] = ()
+    """Series names (from the contract) that show the alert's causes besides those its expression reads: the
+    runbook points at the dashboard panels reading either."""
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,13 @@ the Kubernetes Secret mounts: the configuration never holds a secret value.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from conventions import contract as c
 from conventions import routing
 from conventions.routing import Category, Severity
-from infra.settings.model import Alerting, Receiver, Route, Routes
+from infra.settings.model import SLACK_POST_MESSAGE_URL, Alerting, Receiver, Route, Routes, Slack
 from rules_src.alerts import availability
 from rules_src.stack import Alerts
 
@@ -40,11 +41,24 @@ _PRESENT = '=~".+"'
 """A matcher suffix for a label that must be there: in `equal`, two alerts lacking a label compare equal."""
 
 _TITLE = '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}'
+"""A Slack post's title and the start of a mail's subject: the status, then the group's one alert name (every
+group is by alertname), which is what the local stack's endpoints read from each notification."""
+_SUBJECT = f"{_TITLE}{{{{ with .CommonAnnotations.summary }}}} - {{{{ . }}}}{{{{ end }}}}"
 _TEXT = (
     "{{ range .Alerts }}*{{ .Annotations.summary }}* ({{ .Labels.severity }})\n"
     "{{ .Annotations.description }}\n"
     "Runbook: {{ .Annotations.runbook_url }} | Dashboard: {{ .Annotations.dashboard_url }}\n{{ end }}"
 )
+_PAGE_SUMMARY = "{{ with .CommonAnnotations.summary }}{{ . }}{{ else }}{{ .CommonLabels.alertname }}{{ end }}"
+"""PagerDuty refuses an event without a summary: a chart alert without one, or a group whose alerts' summaries
+differ, is summarised by its alert name."""
+_PAGERDUTY_EVENT_FIELDS = {
+    "class": "{{ .CommonLabels.alertname }}",
+    "component": "{{ .CommonLabels.service }}",
+    "group": "{{ .CommonLabels.namespace }}",
+}
+"""PagerDuty's event fields for the kind of problem (every group holds one alert name), the service and its
+namespace: the incident shows what fired without opening its details."""
 
 
 def alertmanager_config(alerting: Alerting, credentials_dir: str = CREDENTIALS_DIR) -> dict[str, Any]:
@@ -129,7 +143,7 @@ def _receiver(name: str, receiver: Receiver, credentials_dir: str) -> dict[str, 
     entry: dict[str, Any] = {"name": name}
     if receiver.slack:
         entry["slack_configs"] = [{
-            "api_url_file": f"{credentials_dir}/{receiver.slack.webhook_url_secret}",
+            **_slack_credential(receiver.slack, credentials_dir),
             "channel": receiver.slack.channel,
             "send_resolved": True,
             "title": _TITLE,
@@ -140,7 +154,8 @@ def _receiver(name: str, receiver: Receiver, credentials_dir: str) -> dict[str, 
             "routing_key_file": f"{credentials_dir}/{receiver.pagerduty.routing_key_secret}",
             "send_resolved": True,
             "severity": "{{ .CommonLabels.severity }}",
-            "description": "{{ .CommonAnnotations.summary }}",
+            "description": _PAGE_SUMMARY,
+            **_PAGERDUTY_EVENT_FIELDS,
         }]  # fmt: skip
     if receiver.email:
         entry["email_configs"] = [{
@@ -151,10 +166,20 @@ def _receiver(name: str, receiver: Receiver, credentials_dir: str) -> dict[str, 
             "auth_password_file": f"{credentials_dir}/{receiver.email.password_secret}",
             "require_tls": True,
             "send_resolved": False,
+            "headers": {"Subject": _SUBJECT},
         }]  # fmt: skip
     if receiver.webhook:
         entry["webhook_configs"] = [{"url": str(receiver.webhook.url), "send_resolved": False}]
     return entry
+
+
+def _slack_credential(slack: Slack, credentials_dir: str) -> dict[str, Any]:
+    """A webhook's URL is the secret; a bot token goes in the Authorization header of chat.postMessage (the
+    form both Alertmanager 0.25 and the chart's 0.34 accept; 0.34's own `app_token_file` is unknown to 0.25)."""
+    if slack.webhook_url_secret is not None:
+        return {"api_url_file": f"{credentials_dir}/{slack.webhook_url_secret}"}
+    token = {"type": "Bearer", "credentials_file": f"{credentials_dir}/{slack.bot_token_secret}"}
+    return {"api_url": SLACK_POST_MESSAGE_URL, "http_config": {"authorization": token}}
 
 
 def expected_receivers(alerts: Alerts, routes: Routes) -> list[tuple[dict[str, str], list[str]]]:
@@ -176,11 +201,43 @@ def expected_receivers(alerts: Alerts, routes: Routes) -> list[tuple[dict[str, s
     return table
 
 
-def with_webhook_receivers(config: dict[str, Any], url_for: Callable[[str], str]) -> dict[str, Any]:
-    """The same routing tree and inhibition, each receiver delivering to a webhook instead (`url_for(name)`),
-    so a local sink can show which channel would have been notified."""
-    receivers = [
-        {"name": r["name"], "webhook_configs": [{"url": url_for(r["name"]), "send_resolved": False}]}
-        for r in config["receivers"]
-    ]
-    return {**config, "receivers": receivers}
+@dataclass(frozen=True)
+class LocalEndpoints:
+    """Where a local stack's stand-ins for the SaaS listen (see `with_local_endpoints`)."""
+
+    slack_api_url: str
+    """Stands for chat.postMessage (bot tokens); webhook URLs are the secret files' content."""
+    pagerduty_url: str
+    """Stands for PagerDuty's Events API v2 (`https://events.pagerduty.com/v2/enqueue`)."""
+    smarthost: str
+    """A local SMTP server, spoken to without TLS."""
+    webhook_url: Callable[[str], str]
+    """The URL standing for a webhook receiver's, by receiver name."""
+
+
+def with_local_endpoints(config: dict[str, Any], endpoints: LocalEndpoints) -> dict[str, Any]:
+    """The same routing tree, inhibition, receivers and integrations, only pointed at local endpoints, so a
+    local stack exercises Alertmanager's own Slack, PagerDuty and e-mail payloads, templates and SMTP dialogue.
+    Credentials stay in files: the caller writes local values into the credentials folder."""
+
+    def local(receiver: dict[str, Any]) -> dict[str, Any]:
+        entry = dict(receiver)
+        if "slack_configs" in entry:
+            entry["slack_configs"] = [
+                {**c, "api_url": endpoints.slack_api_url} if "api_url" in c else c
+                for c in entry["slack_configs"]
+            ]
+        if "pagerduty_configs" in entry:
+            entry["pagerduty_configs"] = [
+                {**c, "url": endpoints.pagerduty_url} for c in entry["pagerduty_configs"]
+            ]
+        if "email_configs" in entry:
+            entry["email_configs"] = [
+                {**c, "smarthost": endpoints.smarthost, "require_tls": False} for c in entry["email_configs"]
+            ]
+        if "webhook_configs" in entry:
+            url = endpoints.webhook_url(entry["name"])
+            entry["webhook_configs"] = [{**c, "url": url} for c in entry["webhook_configs"]]
+        return entry
+
+    return {**config, "receivers": [local(r) for r in config["receivers"]]}

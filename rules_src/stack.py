@@ -22,6 +22,16 @@ from rules_src.alerts import BY_NAME, CATALOG, error_rate
 from rules_src.alerts import drift as drift_alerts
 from rules_src.alerts import latency as latency_alerts
 
+RUNBOOKS_DIR = "runbooks"
+"""The folder of `generated/<stack>/` that `vigie render` writes the runbooks to, published at runbookBaseUrl."""
+RUNBOOK_INDEX = "README.md"
+"""The runbooks' index: the page a Git host shows for the folder, and what the dashboards link to."""
+
+
+def runbook_file(alert_name: str) -> str:
+    """An alert's runbook, by the name under which it is published: the file name is the URL's last part."""
+    return f"{alert_name}.md"
+
 
 @dataclass(frozen=True)
 class Links:
@@ -31,7 +41,7 @@ class Links:
     grafana: BaseUrl
 
     def runbook(self, alert: Alert) -> str:
-        return self.runbooks.join(alert.name)
+        return self.runbooks.join(runbook_file(alert.name))
 
     def dashboard(self, alert: Alert) -> str:
         return self.grafana.join("d", alert.spec.dashboard)

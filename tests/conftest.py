@@ -10,10 +10,15 @@ import pytest
 
 from infra.cli import main
 
-pytest_plugins = ["tests.session_guardian", "tests.drift_fixtures", "tests.model_fixtures"]
+pytest_plugins = [
+    "tests.session_guardian",
+    "tests.drift_fixtures",
+    "tests.model_fixtures",
+    "tests.report_fixtures",
+]
 """The guardian that stops what the tests started however the run ends; fixtures that tests of several packages
-share: generated drift data and a running Pushgateway, a trained model (each session-scoped, built only when a
-test asks)."""
+share: generated drift data and a running Pushgateway, a trained model, a backfilled Prometheus and an SMTP
+server for the business report (each built only when a test asks)."""
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 STACKS = ("dev", "staging", "prod")

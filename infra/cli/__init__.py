@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from conventions.errors import UserError
-from infra.cli import check, drift, local, render
+from infra.cli import check, drift, local, render, report
 from infra.cli import serving as serving_cli
 
 EXIT_USER_ERROR = 2
@@ -24,7 +24,7 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--project-dir", type=Path, default=Path.cwd(),
                      help="the Vigie project (holding Pulumi.<stack>.yaml); default: the current directory")  # fmt: skip
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (render, check, serving_cli, drift, local):
+    for module in (render, check, serving_cli, drift, local, report):
         module.register(commands)
     return top
 

@@ -13,8 +13,19 @@ from pathlib import Path
 from typing import Any
 
 from conventions.errors import UserError
+from infra.local.deliveries import Delivery
 from infra.local.fast import fast_stack
-from infra.local.stack import LocalState, Ports, down, health, notifications, read_state, restart, up
+from infra.local.stack import (
+    LocalState,
+    Ports,
+    deliveries,
+    down,
+    health,
+    notifications,
+    read_state,
+    restart,
+    up,
+)
 from infra.local.traffic_modes import BAD_PAYLOAD_SHARE, DEFAULT_FAULTS, Mode
 from infra.settings.types import resolve_location
 from rules_src.stack import load_stack
@@ -38,7 +49,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     actions.add_parser("status", help="what runs, and where").set_defaults(run=run_status)
     again = actions.add_parser("restart", help="stop one process if it runs, and start it as it was recorded")
     again.add_argument("process", metavar="PROCESS",
-                       help="sink, pushgateway, alertmanager, prometheus, or scoring (the service and its Ray nodes)")  # fmt: skip
+                       help="sink, pushgateway, alertmanager (alertmanager-2 when the stack runs two), "
+                       "prometheus, or scoring (the service and its Ray nodes)")  # fmt: skip
     again.set_defaults(run=run_restart)
     traffic = actions.add_parser("traffic", help="drive the scoring service")
     traffic.add_argument("--mode", type=Mode, choices=list(Mode), default=Mode.NORMAL)
@@ -164,9 +176,9 @@ def run_summary(args: argparse.Namespace) -> int:
     for alert in sorted(_firing(state), key=lambda a: a["labels"]["alertname"]):
         labels = alert["labels"]
         print(f"  {labels['alertname']:<24} {labels.get('severity', ''):<9} {labels.get('category', '')}")
-    print("Notifications received, by receiver (each stands for a Slack channel, PagerDuty or e-mail):")
-    for receiver, names in routed.items():
-        print(f"  {receiver:<20} {', '.join(sorted(names))}")
+    print("Notifications received, by real destination (through each receiver's own integration):")
+    for line in _by_destination(deliveries(run_dir)):
+        print(f"  {line}")
     drift = load_stack(args.project_dir, state.stack).settings.drift
     runs = sorted(Path(resolve_location(drift.reports_uri, args.project_dir), state.stack).glob("*/"))
     if runs:
@@ -177,6 +189,25 @@ def run_summary(args: argparse.Namespace) -> int:
         print(f"not delivered within {args.timeout:g}s: {', '.join(sorted(missing))}")
         return 1
     return 0
+
+
+def _by_destination(received: list[Delivery]) -> list[str]:
+    """One line per destination: how it was reached, by which receivers, and what arrived."""
+    grouped: dict[str, list[Delivery]] = {}
+    for delivery in received:
+        grouped.setdefault(delivery.destination, []).append(delivery)
+    lines = []
+    for destination, done in sorted(grouped.items()):
+        via = ", ".join(sorted({d.via for d in done}))
+        receivers = ", ".join(sorted({r for d in done for r in d.receivers})) or "no receiver"
+        counts = {status: sum(d.status == status for d in done) for status in ("firing", "resolved")}
+        others = len(done) - sum(counts.values())
+        tally = f"{counts['firing']} firing, {counts['resolved']} resolved" + (
+            f", {others} other" if others else ""
+        )
+        names = ", ".join(sorted({a for d in done if d.status == "firing" for a in d.alertnames})) or "-"
+        lines.append(f"{destination} ({receivers}; {via}): {tally}: {names}")
+    return lines
 
 
 def run_snapshot(args: argparse.Namespace) -> int:

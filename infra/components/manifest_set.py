@@ -40,6 +40,9 @@ DASHBOARDS = Concern("vigie:index:Dashboards", concerns.dashboard_maps)
 """One ConfigMap per dashboard, for kube-prometheus-stack's Grafana sidecar."""
 RULES = Concern("vigie:index:Rules", _rules)
 """The PrometheusRule holding the stack's generated recording and alerting rules."""
+BUSINESS_REPORT = Concern("vigie:index:BusinessReport", concerns.business_report)
+"""The weekly business report's CronJob, API-less ServiceAccount, settings file and network policy; declared only
+for a stack whose business route has e-mail receivers."""
 
 
 class ManifestSet(BundleComponent):

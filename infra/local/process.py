@@ -206,7 +206,7 @@ def stop_all(pids: list[int], grace: float = 10.0) -> list[Stopped]:
 
 
 def _short(argv: list[str]) -> str:
-    """A command line cut to its program's name and two arguments (`python -m infra.local.webhook_sink`)."""
+    """A command line cut to its program's name and two arguments (`python -m infra.local.endpoints`)."""
     return " ".join([Path(argv[0]).name, *argv[1:3]]) if argv else "?"
 
 

@@ -10,6 +10,7 @@ labels, with pod names shaped like KubeRay's (`<cluster>-head-<id>`, `<cluster>-
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,8 +66,10 @@ def _ray_scrape(namespace: str, ports: RayPorts) -> dict[str, Any]:
 
 
 def prometheus_config(
-    stack: Stack, rules: Path, ray_ports: RayPorts, pushgateway_port: int, alertmanager_port: int
+    stack: Stack, rules: Path, ray_ports: RayPorts, pushgateway_port: int, alertmanager_ports: Sequence[int]
 ) -> dict[str, Any]:
+    """Alerts go to every Alertmanager, as the operator points each Prometheus at every Alertmanager pod: a
+    cluster deduplicates what they all receive, and any one of them can notify."""
     monitoring = stack.settings.monitoring
     return {
         "global": {
@@ -76,7 +79,9 @@ def prometheus_config(
         },
         "rule_files": [str(rules)],
         "alerting": {
-            "alertmanagers": [{"static_configs": [{"targets": [f"{LOOPBACK}:{alertmanager_port}"]}]}]
+            "alertmanagers": [
+                {"static_configs": [{"targets": [f"{LOOPBACK}:{port}" for port in alertmanager_ports]}]}
+            ]
         },
         "scrape_configs": [
             _ray_scrape(stack.settings.serving.namespace, ray_ports),

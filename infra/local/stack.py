@@ -1,6 +1,7 @@
 """The local stack: the scoring service, Prometheus with the stack's generated rules, Alertmanager with the
-stack's generated routing (each receiver swapped for a local webhook sink) and the Pushgateway, all on
-loopback, with data and logs in a run folder, started together and stopped by PID.
+stack's generated routing (each receiver keeping its own integration, pointed at local stand-ins for Slack,
+PagerDuty, the mail server and webhooks) and the Pushgateway, all on loopback, with data and logs in a run
+folder, started together and stopped by PID.
 
 Everything that can be checked is checked before the first process starts; if one fails to start, the ones
 already started are stopped, so `up` never leaves half a stack behind.
@@ -17,7 +18,6 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,6 +26,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from conventions.errors import UserError
 from infra.artifacts import RULES_FILE, render_stack
 from infra.local import scoring_service
+from infra.local.deliveries import DIRECTORY_FILE, Delivery, by_receiver, read_deliveries
+from infra.local.destinations import SECRETS_DIR, local_routing
 from infra.local.process import (
     LOOPBACK,
     Stopped,
@@ -43,9 +45,7 @@ from infra.local.process import (
 )
 from infra.local.prometheus_config import RayPorts, prometheus_config
 from infra.local.scoring_service import SPEC_FILE, LocalSpec
-from infra.local.webhook_sink import alertnames, read_notifications, receiver_url
 from infra.serialize import to_yaml
-from rules_src.alertmanager import alertmanager_config, with_webhook_receivers
 from rules_src.stack import Stack
 
 STATE_FILE = "state.json"
@@ -57,11 +57,27 @@ STRAY_GRACE_S = 30.0
 """How long `down` lets an unrecorded process stop on SIGTERM: a scoring service flushes its prediction log."""
 SERVE_DIR = "serve"
 NOTIFICATIONS_DIR = "notifications"
+MAILBOX_DIR = "mailbox"
+"""The local mail server's Maildirs, one per recipient (infra.local.mailbox.read_mailbox reads them)."""
 BINARIES = {
     "prometheus": "prometheus",
     "alertmanager": "prometheus-alertmanager",
     "pushgateway": "prometheus-pushgateway",
 }
+ALERTMANAGER_PORTS = {
+    "alertmanager": ("alertmanager", "alertmanager_cluster"),
+    "alertmanager-2": ("alertmanager_2", "alertmanager_2_cluster"),
+}
+"""The local Alertmanagers, in start order, and the `Ports` fields of their web and gossip ports: as many as
+`monitoring.alertmanagerReplicas` says, two at most (two show deduplication and fail-over; the operator
+clusters any number the same way)."""
+ALERTMANAGERS = tuple(ALERTMANAGER_PORTS)
+FAST_PEER_TIMEOUT = "1s"
+"""`--cluster.peer-timeout` of a fast stack (Alertmanager's default: 15s). The n-th Alertmanager of a cluster
+(by sorted peer name) waits n times this before sending what no peer has logged as sent; on loopback a peer's
+log entry arrives within a gossip interval (200ms). It must stay below the group interval (2 s when fast, 5m
+in prod): a replica still waiting when its peer's next flush sends a resolution compares its older view with
+that newer entry and sends the firing notification again (measured with 5 s: a resolved alert re-fired)."""
 
 
 class Ports(BaseModel):
@@ -77,7 +93,14 @@ class Ports(BaseModel):
     prometheus: int = 9090
     pushgateway: int = 9091
     alertmanager: int = 9093
+    alertmanager_cluster: int = 9094
+    """Its gossip port (Alertmanager's default), when the stack runs two Alertmanagers."""
+    alertmanager_2: int = 9193
+    alertmanager_2_cluster: int = 9194
     sink: int = 9095
+    """The stand-ins for Slack, PagerDuty and webhooks (HTTP)."""
+    smtp: int = 2525
+    """The local mail server."""
 
 
 class Process(BaseModel):
@@ -102,8 +125,8 @@ class LocalState(BaseModel):
     fast: bool
     ports: Ports
     processes: dict[str, Process]
-    """Started in this order (sink, pushgateway, alertmanager, then the scoring service, then prometheus),
-    stopped in reverse (the scoring service first)."""
+    """Started in this order (sink, pushgateway, alertmanager and alertmanager-2 if the stack runs two, then the
+    scoring service, then prometheus), stopped in reverse (the scoring service first)."""
     scoring_url: str
     ray_metrics_url: str
     """The head node's metrics endpoint."""
@@ -155,8 +178,20 @@ def _binary(name: str) -> str:
     return path
 
 
-FRESH_EACH_RUN = ("prometheus-data", "alertmanager-data", "pushgateway.db", NOTIFICATIONS_DIR)
+FRESH_EACH_RUN = ("prometheus-data", *(f"{name}-data" for name in ALERTMANAGERS), "pushgateway.db",
+                  NOTIFICATIONS_DIR, MAILBOX_DIR, SECRETS_DIR)  # fmt: skip
 """State that starts empty with every `up`, so a run shows only its own alerts (the prediction log stays)."""
+
+
+def alertmanagers(stack: Stack) -> tuple[str, ...]:
+    """The Alertmanagers a local run of `stack` starts (see ALERTMANAGERS)."""
+    return ALERTMANAGERS[: stack.settings.monitoring.alertmanager_replicas]
+
+
+def _alertmanager_ports(ports: Ports, name: str) -> tuple[int, int]:
+    """The web and gossip ports of the local Alertmanager `name`."""
+    web, gossip = ALERTMANAGER_PORTS[name]
+    return getattr(ports, web), getattr(ports, gossip)
 
 
 def _write_configs(stack: Stack, run_dir: Path, ports: Ports) -> dict[str, Path]:
@@ -169,16 +204,15 @@ def _write_configs(stack: Stack, run_dir: Path, ports: Ports) -> dict[str, Path]
         path.unlink(missing_ok=True)
     paths = {name: run_dir / name for name in ("rules.yaml", "alertmanager.yaml", "prometheus.yml")}
     paths["rules.yaml"].write_text(render_stack(stack)[RULES_FILE])
-    routing = with_webhook_receivers(
-        alertmanager_config(stack.settings.alerting), partial(receiver_url, ports.sink)
-    )
+    routing, directory = local_routing(stack.settings.alerting, run_dir, ports.sink, ports.smtp)
+    (run_dir / DIRECTORY_FILE).write_text(directory.model_dump_json(indent=2))
     paths["alertmanager.yaml"].write_text(to_yaml(routing))
     config = prometheus_config(
         stack,
         paths["rules.yaml"],
         RayPorts(ports.ray_metrics, ports.ray_worker_metrics),
         ports.pushgateway,
-        ports.alertmanager,
+        [_alertmanager_ports(ports, name)[0] for name in alertmanagers(stack)],
     )
     paths["prometheus.yml"].write_text(to_yaml(config))
     _judge(["promtool", "check", "config", str(paths["prometheus.yml"])])
@@ -192,36 +226,51 @@ def _judge(argv: list[str]) -> None:
         raise UserError(f"{' '.join(argv[:2])} rejected the local configuration: {done.stdout}{done.stderr}")
 
 
-def _argv(name: str, run_dir: Path, paths: dict[str, Path], ports: Ports, resend_delay: str) -> list[str]:
+def _argv(
+    name: str, run_dir: Path, paths: dict[str, Path], ports: Ports, stack: Stack, fast: bool
+) -> list[str]:
     """Each tool's command line. Prometheus resends firing alerts every evaluation rather than every minute: its
     first evaluation precedes its discovery of Alertmanager (updated every 5 s), so alerts sent then are lost
     and, at Prometheus's default `--rules.alert.resend-delay` of 1m, reach Alertmanager a minute late."""
+    resend_delay = str(stack.settings.monitoring.evaluation_interval)
     if name == "sink":
-        folder = run_dir / NOTIFICATIONS_DIR
-        return [
-            sys.executable,
-            "-m",
-            "infra.local.webhook_sink",
-            f"--folder={folder}",
-            f"--port={ports.sink}",
-        ]
+        return [sys.executable, "-m", "infra.local.endpoints", f"--directory={run_dir / DIRECTORY_FILE}",
+                f"--folder={run_dir / NOTIFICATIONS_DIR}", f"--mailbox={run_dir / MAILBOX_DIR}",
+                f"--port={ports.sink}", f"--smtp-port={ports.smtp}"]  # fmt: skip
     if name == "pushgateway":
         return [_binary(name), f"--web.listen-address={LOOPBACK}:{ports.pushgateway}",
                 f"--persistence.file={run_dir / 'pushgateway.db'}"]  # fmt: skip
-    if name == "alertmanager":
-        return [_binary(name), f"--config.file={paths['alertmanager.yaml']}",
-                f"--storage.path={run_dir / 'alertmanager-data'}",
-                f"--web.listen-address={LOOPBACK}:{ports.alertmanager}", "--cluster.listen-address="]  # fmt: skip
+    if name in ALERTMANAGERS:
+        return _alertmanager_argv(name, run_dir, paths, ports, alertmanagers(stack), fast)
     return [_binary(name), f"--config.file={paths['prometheus.yml']}",
             f"--storage.tsdb.path={run_dir / 'prometheus-data'}",
             f"--web.listen-address={LOOPBACK}:{ports.prometheus}",
             f"--rules.alert.resend-delay={resend_delay}"]  # fmt: skip
 
 
-def _start_tool(name: str, run_dir: Path, paths: dict[str, Path], ports: Ports, stack: Stack) -> Process:
-    port = getattr(ports, name)
-    resend_delay = str(stack.settings.monitoring.evaluation_interval)
-    return launch(name, _argv(name, run_dir, paths, ports, resend_delay), run_dir / f"{name}.log",
+def _alertmanager_argv(
+    name: str, run_dir: Path, paths: dict[str, Path], ports: Ports, peers: tuple[str, ...], fast: bool
+) -> list[str]:
+    """One Alertmanager alone runs with clustering off, as the operator runs a single replica; with a second,
+    each gossips on its own loopback port and names the other as its peer (as the operator names every pod of
+    the StatefulSet), so they share one notification log and silences."""
+    web, gossip = _alertmanager_ports(ports, name)
+    argv = [_binary("alertmanager"), f"--config.file={paths['alertmanager.yaml']}",
+            f"--storage.path={run_dir / f'{name}-data'}", f"--web.listen-address={LOOPBACK}:{web}"]  # fmt: skip
+    if len(peers) == 1:
+        return [*argv, "--cluster.listen-address="]
+    gossips = [_alertmanager_ports(ports, peer)[1] for peer in peers if peer != name]
+    others = [f"--cluster.peer={LOOPBACK}:{port}" for port in gossips]
+    timing = [f"--cluster.peer-timeout={FAST_PEER_TIMEOUT}"] if fast else []
+    return [*argv, f"--cluster.listen-address={LOOPBACK}:{gossip}",
+            f"--cluster.advertise-address={LOOPBACK}:{gossip}", *others, *timing]  # fmt: skip
+
+
+def _start_tool(
+    name: str, run_dir: Path, paths: dict[str, Path], ports: Ports, stack: Stack, fast: bool
+) -> Process:
+    port = _alertmanager_ports(ports, name)[0] if name in ALERTMANAGERS else getattr(ports, name)
+    return launch(name, _argv(name, run_dir, paths, ports, stack, fast), run_dir / f"{name}.log",
                   f"http://{LOOPBACK}:{port}/-/ready", run_dir)  # fmt: skip
 
 
@@ -256,16 +305,19 @@ def up(
                         f"{', '.join(map(str, strays))}); run `vigie local down`")  # fmt: skip
     for name in BINARIES:
         _binary(name)
+    skipped = ALERTMANAGERS[len(alertmanagers(stack)) :]
+    unused = {field for name in skipped for field in ALERTMANAGER_PORTS[name]}
     for what, port in ports.model_dump().items():
-        check_port_free(port, f"port of {what}")
+        if what not in unused:
+            check_port_free(port, f"port of {what}")
     paths = _write_configs(stack, run_dir, ports)
     started: dict[str, Process] = {}
     scoring = None
     try:
-        for name in ("sink", "pushgateway", "alertmanager"):
-            started[name] = _start_tool(name, run_dir, paths, ports, stack)
+        for name in ("sink", "pushgateway", *alertmanagers(stack)):
+            started[name] = _start_tool(name, run_dir, paths, ports, stack, fast)
         scoring = scoring_service.start(_scoring_spec(project_dir, stack.name, run_dir, ports, model_version))
-        started["prometheus"] = _start_tool("prometheus", run_dir, paths, ports, stack)
+        started["prometheus"] = _start_tool("prometheus", run_dir, paths, ports, stack, fast)
     except BaseException:
         if scoring is not None:  # a scoring service that failed to start has stopped itself
             scoring_service.stop(run_dir / SERVE_DIR)
@@ -398,10 +450,16 @@ def health(run_dir: Path, state: LocalState) -> list[Health]:
     return [Health(name, url, pid, running, answers(url)) for name, url, pid, running in checks]
 
 
+def deliveries(run_dir: Path) -> list[Delivery]:
+    """What the stand-ins for Slack, PagerDuty, the mail server and webhooks received, oldest first."""
+    return read_deliveries(run_dir / NOTIFICATIONS_DIR)
+
+
 def notifications(run_dir: Path) -> dict[str, set[str]]:
-    """Alert names each receiver's sink has received, by receiver."""
-    sink = run_dir / NOTIFICATIONS_DIR
-    return {path.stem: alertnames(read_notifications(path)) for path in sorted(sink.glob("*.jsonl"))}
+    """Alert names of the firing notifications each receiver delivered, by receiver (a destination counts for
+    every receiver that delivers there)."""
+    delivered = by_receiver(deliveries(run_dir))
+    return {name: {a for d in done for a in d.alertnames} for name, done in delivered.items()}
 
 
 def restart_scoring(project_dir: Path, run_dir: Path, model_version: str | None) -> None:

@@ -18,6 +18,7 @@ from infra.manifests import (
     namespaces,
     network_policies,
     pushgateway,
+    report_cronjob,
     scoring,
 )
 from infra.manifests.data_volume import StackUris
@@ -126,6 +127,27 @@ def drift_jobs(stack: Stack) -> Bundle:
     )
 
 
+def business_report(stack: Stack) -> Bundle:
+    """The weekly report's CronJob, for a stack whose business route has e-mail receivers; empty otherwise."""
+    s = stack.settings
+    emails = s.alerting.business_emails()
+    if not emails:
+        return Bundle()
+    prometheus_url = endpoints(s.monitoring, s.serving)["prometheus"].url
+    keys = tuple(sorted({email.password_secret for email in emails.values()}))
+    job = report_cronjob.ReportJobSlice(
+        stack.name, s.monitoring.namespace, prometheus_url, s.report, keys, s.platform
+    )
+    return Bundle(
+        objects=(
+            report_cronjob.report_service_account(job),
+            report_cronjob.report_settings(job, s),
+            report_cronjob.report_cron_job(job),
+            network_policies.report_policy(_policies(stack)),
+        )
+    )
+
+
 def dashboard_maps(stack: Stack) -> Bundle:
     namespace = stack.settings.monitoring.namespace
     return Bundle(
@@ -135,7 +157,8 @@ def dashboard_maps(stack: Stack) -> Bundle:
 
 def for_review(stack: Stack) -> dict[str, Bundle]:
     """Every bundle by file stem, secrets redacted. The PrometheusRule is not repeated: it is
-    generated/<stack>/prometheus-rule.yaml."""
+    generated/<stack>/prometheus-rule.yaml. A stack without a business report (no e-mail receiver) has no report
+    file."""
     return {
         "monitoring": monitoring(
             stack,
@@ -146,4 +169,5 @@ def for_review(stack: Stack) -> dict[str, Bundle]:
         "pushgateway": pushgateway_bundle(stack),
         "drift": drift_jobs(stack),
         "dashboards": dashboard_maps(stack),
+        **({"report": report} if (report := business_report(stack)).manifests() else {}),
     }

@@ -2,7 +2,8 @@
 
 Prometheus selects rules and monitors by an explicit `release` label in Vigie's namespaces (no implicit
 Helm-derived selector); Alertmanager gets the generated routing and mounts the credentials Secret; Grafana's
-sidecar loads the dashboard ConfigMaps into their folder, and its admin password comes from a Secret.
+sidecar loads the dashboard ConfigMaps into their folder, and its admin password comes from a Secret. Both
+Prometheus and Alertmanager run the replicas `vigie:monitoring` asks for (see _prometheus_spec, _alertmanager).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from conventions import contract as c
 from infra.manifests.helm import HelmRelease
 from infra.manifests.names import ALERTMANAGER_PORT, GRAFANA_ADMIN_SECRET, MONITORING_RELEASE, PROMETHEUS_PORT
 from infra.manifests.pods import requirements
@@ -38,11 +40,12 @@ def kube_prometheus_stack(
     values = {
         "fullnameOverride": MONITORING_RELEASE,
         "defaultRules": {"disabled": dict.fromkeys(CHART_ALERTS_REPLACED, True)},
-        "alertmanager": _alertmanager(alerting, platform.alertmanager, secret_keys),
+        "alertmanager": _alertmanager(alerting, platform.alertmanager, secret_keys, monitoring),
         "grafana": _grafana(monitoring.namespace, platform.grafana),
         "prometheus": {
             "service": {"port": PROMETHEUS_PORT},
             "prometheusSpec": _prometheus_spec(monitoring, platform.prometheus),
+            **_disruption_budget(monitoring.prometheus_replicas),
         },
     }
     return HelmRelease(
@@ -55,15 +58,26 @@ def kube_prometheus_stack(
     )
 
 
-def _alertmanager(alerting: Alerting, compute: Compute, secret_keys: Sequence[str]) -> dict[str, Any]:
-    spec: dict[str, Any] = {"resources": requirements(compute)}
+def _alertmanager(
+    alerting: Alerting, compute: Compute, secret_keys: Sequence[str], monitoring: Monitoring
+) -> dict[str, Any]:
+    """From two replicas the operator clusters them (`--cluster.peer` for each pod of the StatefulSet): they
+    gossip the notification log, and a replica sends only what no peer has logged as sent."""
+    spec: dict[str, Any] = {"replicas": monitoring.alertmanager_replicas, "resources": requirements(compute)}
     if secret_keys:
         spec["secrets"] = [CREDENTIALS_SECRET]
     return {
         "config": alertmanager_config(alerting),
         "service": {"port": ALERTMANAGER_PORT},
         "alertmanagerSpec": spec,
+        **_disruption_budget(monitoring.alertmanager_replicas),
     }
+
+
+def _disruption_budget(replicas: int) -> dict[str, Any]:
+    """With replicas, a node drain must leave one running (the chart's budget: minAvailable 1); with one, a
+    budget would block every drain, so there is none."""
+    return {"podDisruptionBudget": {"enabled": True}} if replicas > 1 else {}
 
 
 def _grafana(namespace: str, compute: Compute) -> dict[str, Any]:
@@ -89,7 +103,13 @@ def _grafana(namespace: str, compute: Compute) -> dict[str, Any]:
 
 
 def _prometheus_spec(monitoring: Monitoring, prometheus: PrometheusPlatform) -> dict[str, Any]:
+    """Every replica scrapes and evaluates everything. The operator gives each one's series the external label
+    `replicaExternalLabelName` (named here rather than left to the operator's default, which is the same) and
+    drops it from the alerts it sends (`alert_relabel_configs: labeldrop`), so the replicas' alerts reach
+    Alertmanager as one."""
     spec: dict[str, Any] = {
+        "replicas": monitoring.prometheus_replicas,
+        "replicaExternalLabelName": c.PROMETHEUS_REPLICA,
         "scrapeInterval": str(monitoring.scrape_interval),
         "evaluationInterval": str(monitoring.evaluation_interval),
         "retention": str(monitoring.retention),

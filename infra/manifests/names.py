@@ -36,6 +36,8 @@ PUSHGATEWAY = "vigie-pushgateway"
 PUSHGATEWAY_PORT = 9091
 DRIFT_JOB = "vigie-drift"
 DRIFT_SETTINGS = "vigie-drift-settings"
+REPORT_JOB = "vigie-report"
+REPORT_SETTINGS = "vigie-report-settings"
 DATA_CLAIM = "vigie-data"
 
 

@@ -1,6 +1,6 @@
 """Who may reach Vigie's pods: the scoring service only from its ingress controller and Prometheus (and
 KubeRay, which drives it, and its own pods, which form the Ray cluster); the Pushgateway only from the drift
-job and Prometheus; the drift job from nobody."""
+job and Prometheus; the drift job and the business report from nobody."""
 
 from __future__ import annotations
 
@@ -77,3 +77,9 @@ def pushgateway_policy(where: PolicySlice) -> dict[str, Any]:
 def drift_policy(where: PolicySlice) -> dict[str, Any]:
     """No ingress rule: nothing may connect to a drift pod."""
     return _policy(where.stack_name, where.scoring_namespace, "drift", [])
+
+
+def report_policy(where: PolicySlice) -> dict[str, Any]:
+    """No ingress rule: nothing may connect to a report pod (its egress, to Prometheus and SMTP, is open, as
+    every Vigie pod's is)."""
+    return _policy(where.stack_name, where.monitoring_namespace, "report", [])

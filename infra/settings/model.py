@@ -24,6 +24,7 @@ from pydantic.alias_generators import to_camel
 
 from conventions.durations import Duration
 from conventions.routing import Category, Severity
+from infra.settings.cron import CronSchedule
 from infra.settings.types import HttpBaseUrl, K8sName, PositiveInt, PromDuration, SecretKey
 
 
@@ -197,12 +198,41 @@ class Monitoring(Section):
     scrape_interval: PromDuration = Field(Duration.parse("30s"), description="Prometheus scrape interval.")
     evaluation_interval: PromDuration = Field(Duration.parse("30s"), description="Rule evaluation interval.")
     retention: PromDuration = Field(Duration.parse("15d"), description="Prometheus TSDB retention.")
+    prometheus_replicas: PositiveInt = Field(
+        1, description="Prometheus replicas, each scraping and evaluating everything (HA from 2)."
+    )
+    alertmanager_replicas: PositiveInt = Field(
+        1, description="Alertmanager replicas; from 2 they form one cluster that notifies each alert once."
+    )
 
 
 # --- alerting -------------------------------------------------------------------------------------------------
+SLACK_POST_MESSAGE_URL = "https://slack.com/api/chat.postMessage"
+"""Slack's Web API method a bot token posts with; the message goes to the `channel` it names."""
+
+
 class Slack(Section):
+    """One Slack channel, reached by an incoming webhook or by a bot token (exactly one). A webhook posts only to
+    the channel it was created for, whatever `channel` says; a bot token posts to `channel`."""
+
     channel: str = Field(pattern=r"^[#@][\w.-]+$", description="Channel, e.g. #OPS-CRITICAL.")
-    webhook_url_secret: SecretKey = Field(description="Secret config key holding the incoming-webhook URL.")
+    webhook_url_secret: SecretKey | None = Field(
+        None, description="Secret config key holding the incoming-webhook URL created for `channel`."
+    )
+    bot_token_secret: SecretKey | None = Field(
+        None,
+        description="Secret config key holding a Slack app's bot token (xoxb-…, scope chat:write, a member of "
+        "`channel`): Alertmanager posts with chat.postMessage, which honours `channel`.",
+    )
+
+    @model_validator(mode="after")
+    def _one_credential(self) -> Slack:
+        if (self.webhook_url_secret is None) == (self.bot_token_secret is None):
+            raise ValueError(
+                "give exactly one of webhookUrlSecret (an incoming webhook, one per channel) and botTokenSecret "
+                "(a bot token, which posts to any channel it has joined)"
+            )
+        return self
 
 
 class PagerDuty(Section):
@@ -282,7 +312,9 @@ class Routes(Section):
 class Alerting(Section):
     """Alertmanager receivers and routes, and the links every alert carries."""
 
-    runbook_base_url: HttpBaseUrl = Field(description="Each alert links to <base>/<AlertName>.")
+    runbook_base_url: HttpBaseUrl = Field(
+        description="Where generated/<stack>/runbooks/ is published: each alert links to <base>/<AlertName>.md."
+    )
     receivers: dict[str, Receiver] = Field(min_length=1, description="Destinations by name.")
     routes: Routes
     min_request_rate: float = Field(
@@ -290,6 +322,12 @@ class Alerting(Section):
         ge=0,
         description="Requests per second below which the error-ratio alerts stay silent (0: always judge).",
     )
+
+    def business_emails(self) -> dict[str, Email]:
+        """The e-mail receivers of the business route, by name, in route order: the weekly report's recipients."""
+        chosen = (self.receivers.get(name) for name in self.routes.business.receivers)
+        named = zip(self.routes.business.receivers, chosen, strict=True)
+        return {name: receiver.email for name, receiver in named if receiver and receiver.email}
 
 
 class AlertOverride(Section):
@@ -363,6 +401,23 @@ class Drift(Section):
     @classmethod
     def _known_protocol(cls, uri: str) -> str:
         return _check_fsspec_uri(uri)
+
+
+# --- report ---------------------------------------------------------------------------------------------------
+class Report(Section):
+    """The weekly business report, mailed to the business route's e-mail receivers by a CronJob."""
+
+    schedule: str = Field(
+        "0 7 * * 1",
+        description="Cron schedule in UTC (Kubernetes CronJob syntax); each run reports on the last whole ISO "
+        "week, so Monday morning suits it.",
+    )
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, schedule: str) -> str:
+        CronSchedule.parse(schedule).longest_gap_seconds()
+        return schedule
 
 
 # --- platform -------------------------------------------------------------------------------------------------
@@ -527,6 +582,9 @@ class Platform(Section):
     pushgateway: PushgatewayPlatform = Field(default_factory=PushgatewayPlatform)
     scoring: ScoringPlatform = Field(default_factory=ScoringPlatform)
     drift_job: DriftJobPlatform = Field(default_factory=DriftJobPlatform)
+    report_job: Compute = Field(
+        Compute(cpu="250m", memory="512Mi"), description="The weekly business report CronJob's pod."
+    )
     data_volume: DataVolume = Field(default_factory=DataVolume)
     storage_credentials_secret: K8sName | None = Field(
         None,
@@ -544,7 +602,20 @@ class StackSettings(Section):
     alerting: Alerting
     alerts: dict[str, AlertOverride] = Field(default_factory=dict)
     drift: Drift = Field(default_factory=Drift)
+    report: Report = Field(default_factory=Report)
     platform: Platform = Field(default_factory=Platform, validate_default=True)
+
+    @field_validator("report")
+    @classmethod
+    def _report_has_recipients(cls, report: Report, info: ValidationInfo) -> Report:
+        """Only checked when the stack sets vigie:report: a stack without business e-mail has no report."""
+        alerting = info.data.get("alerting")
+        if alerting is not None and not alerting.business_emails():
+            raise ValueError(
+                "the business route (vigie:alerting.routes.business) has no e-mail receiver to send the weekly "
+                "report to; add one or remove vigie:report"
+            )
+        return report
 
     @field_validator("platform")
     @classmethod

@@ -24,6 +24,7 @@ def validate_settings(values: Mapping[str, object], secrets: set[str], source: s
         raise describe(error, StackSettings, source) from None
     _check_config_keys(settings, set(values) - known, secrets, source)
     _check_routes(settings, source)
+    _check_one_channel_per_webhook(settings, source)
     return settings
 
 
@@ -33,7 +34,7 @@ def secret_keys(settings: StackSettings) -> tuple[str, ...]:
     for receiver in settings.alerting.receivers.values():
         for integration in (receiver.slack, receiver.pagerduty, receiver.email):
             if integration is not None:
-                keys.update(v for k, v in integration.model_dump().items() if k.endswith("_secret"))
+                keys.update(v for k, v in integration.model_dump().items() if k.endswith("_secret") and v)
     return tuple(sorted(keys))
 
 
@@ -69,3 +70,23 @@ def _check_routes(settings: StackSettings, source: str) -> None:
         raise SettingsError(
             source, f"{key_path(('alerting', 'receivers', name))}: receiver is never routed to"
         )
+
+
+def _check_one_channel_per_webhook(settings: StackSettings, source: str) -> None:
+    """A Slack incoming webhook posts to the channel it was created for and ignores `channel`: two receivers
+    of different channels on one webhook would both land in the first one's channel."""
+    first: dict[str, tuple[str, str]] = {}
+    for name, receiver in settings.alerting.receivers.items():
+        slack = receiver.slack
+        if slack is None or slack.webhook_url_secret is None:
+            continue
+        key = slack.webhook_url_secret
+        owner, channel = first.setdefault(key, (name, slack.channel))
+        if channel != slack.channel:
+            path = key_path(("alerting", "receivers", name, "slack", "webhookUrlSecret"))
+            raise SettingsError(
+                source,
+                f"{path}: {owner} ({channel}) and {name} ({slack.channel}) both read {key}, but an incoming "
+                "webhook posts only to the channel it was created for; give each channel its own webhook "
+                "secret, or use botTokenSecret",
+            )

@@ -116,6 +116,29 @@ SCORING_DOWN = AlertSpec(
     value_format=ValueFormat.NONE,
     dashboard=uids.OPERATIONS,
     scenario=_replicas,
+    impact="No credit application is being scored: /predict and /predict/batch fail or time out, and nothing "
+    "reaches the prediction log, so the next drift window is thinner too. Every ratio alert (errors, "
+    "latency, refusals) is blind while this fires, and Alertmanager mutes the service's other "
+    "availability alerts.",
+    causes=(
+        "The RayService's worker pods are not Ready: crash-looping (OOMKilled, the model artifact at "
+        "model.artifactUri unreadable, an image pull error) or unschedulable (no node with the requested "
+        "CPU and memory).",
+        "The head pod restarted: Serve's controller lost its replicas while KubeRay recreates the cluster.",
+        "Prometheus cannot scrape the Ray pods (the PodMonitor no longer selects them, or a NetworkPolicy "
+        "blocks port 8080): the alert also fires when the health series are absent.",
+        "A RayService upgrade replaced the cluster and the new one never became healthy.",
+    ),
+    actions=(
+        "`kubectl -n {namespace} get rayservice,raycluster,pods`: are the worker pods Running and Ready? "
+        "Read `kubectl -n {namespace} describe pod` events and `kubectl logs --previous` for an OOM kill "
+        "or a model load error.",
+        "Open Prometheus's Targets page: if the scoring pods' targets are down while the pods are Ready, "
+        "the scrape is broken, not the service.",
+        "Call `/readyz` through the ingress: a 200 means the service answers and only the monitoring path "
+        "is broken.",
+        "If a RayService spec or a model version was just rolled out, roll back to the previous one.",
+    ),
 )
 
 REPLICAS_BELOW_MINIMUM = AlertSpec(
@@ -134,6 +157,26 @@ REPLICAS_BELOW_MINIMUM = AlertSpec(
     value_format=ValueFormat.NONE,
     dashboard=uids.OPERATIONS,
     scenario=_one_short,
+    impact="Applications are still scored, but by fewer replicas than serving.autoscaling.minReplicas "
+    "({min_replicas}): latency rises under load and the next lost replica or node can take the service "
+    "down.",
+    causes=(
+        "A worker pod was evicted or its node drained, and the replacement is Pending (no room in the "
+        "cluster).",
+        "Replicas fail Serve's health check (the model cannot load, a replica crashed) and Serve keeps "
+        "restarting them.",
+        "The RayService's minReplicas is above what the worker group's maxReplicas or the cluster quota "
+        "allows.",
+    ),
+    actions=(
+        "`kubectl -n {namespace} get pods -o wide`: which worker pods are Pending or restarting, and on "
+        "which nodes?",
+        "Compare running, target and desired replicas (panels above): desired above running means the "
+        "autoscaler asked and the cluster could not deliver.",
+        "Check Serve's replica logs on the worker pods for the reason a replica is unhealthy.",
+        "Free or add capacity (node pool size, quota); a stuck rollout can be rolled back.",
+    ),
+    related=(c.AUTOSCALING_DESIRED_REPLICAS.name,),
 )
 
 APPLICATION_NOT_RUNNING = AlertSpec(
@@ -152,6 +195,23 @@ APPLICATION_NOT_RUNNING = AlertSpec(
     value_format=ValueFormat.NONE,
     dashboard=uids.OPERATIONS,
     scenario=_status,
+    impact="Serve does not consider the scoring application RUNNING: a deployment failed or is stuck, so "
+    "requests may be answered by an old version, partly, or not at all.",
+    causes=(
+        "A new Serve config (from the RayService's serveConfigV2) failed to deploy: the import "
+        "`serving.app:build_app` raised, or the model at model.artifactUri could not be read.",
+        "The replicas fail their health checks, so Serve marks the application UNHEALTHY.",
+        "The deployment waits for resources it cannot get (DEPLOYING for longer than a rolling update "
+        "takes).",
+    ),
+    actions=(
+        "`kubectl -n {namespace} get rayservice -o yaml`: read `status.activeServiceStatus` and "
+        "`pendingServiceStatus` for the application's status and message.",
+        "Read Serve's controller log on the head pod (`/tmp/ray/session_latest/logs/serve/`) for the "
+        "deploy error.",
+        "Roll back the RayService's Serve config or image to the last version that ran.",
+    ),
+    related=(c.REPLICAS_HEALTHY.name,),
 )
 
 TRAFFIC_STOPPED = AlertSpec(
@@ -170,6 +230,21 @@ TRAFFIC_STOPPED = AlertSpec(
     value_format=ValueFormat.NONE,
     dashboard=uids.OPERATIONS,
     scenario=_silent_day,
+    impact="Nobody's applications reach the scoring service, while they did at this hour yesterday: credit "
+    "decisions are stalled upstream, or callers fall back to another path without scoring.",
+    causes=(
+        "The ingress, DNS name or TLS certificate in front of Serve changed or expired.",
+        "A NetworkPolicy change stopped the ingress controller reaching the scoring pods.",
+        "The calling application is down, was redeployed pointing elsewhere, or its traffic was switched "
+        "off on purpose.",
+    ),
+    actions=(
+        "Call `/healthz` and `/predict` through the ingress from outside the cluster: does it answer?",
+        "Check the ingress controller's logs and the scoring namespace's NetworkPolicies for a recent "
+        "change.",
+        "Ask the calling team whether traffic was stopped on purpose (a planned switch-off: silence the "
+        "alert).",
+    ),
 )
 
 ALERTS = (SCORING_DOWN, REPLICAS_BELOW_MINIMUM, APPLICATION_NOT_RUNNING, TRAFFIC_STOPPED)

@@ -77,6 +77,24 @@ REFUSAL_RATE = AlertSpec(
     value_format=ValueFormat.PERCENT,
     dashboard=uids.MODEL_BUSINESS,
     scenario=_decisions,
+    impact="More than {threshold} of applications are refused: either applicants changed, or the model does, and "
+    "the business loses good customers. Nothing is broken technically; it is a change in behaviour to "
+    "explain.",
+    causes=(
+        "A shift in who applies (a campaign, a new channel, a season) that the model scores as riskier.",
+        "Data drift in the features (see DataDriftDetected and PredictionDriftDetected on the last drift "
+        "run).",
+        "A new model version or decision threshold θ* was rolled out.",
+        "A caller sends degraded data (missing external scores defaulted to a risky value).",
+    ),
+    actions=(
+        "Did the mean score move, or θ* (panels above)?",
+        "Split the decisions by model version: did the rise start with a new version?",
+        "Run the drift job now (`vigie drift run --stack {stack} --pushgateway …`) to see which features "
+        "drifted.",
+        "Tell the credit-risk team what changed; this alert never needs an immediate fix.",
+    ),
+    related=(c.SCORE_MEAN.name, c.DECISION_THRESHOLD.name, c.ACCEPTED_CREDITS.name),
 )
 
 ALERTS = (REFUSAL_RATE,)

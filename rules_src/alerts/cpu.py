@@ -96,6 +96,23 @@ CPU_USAGE = AlertSpec(
     value_format=ValueFormat.PERCENT_POINTS,
     dashboard=uids.OPERATIONS,
     scenario=_node_cpu,
+    impact="The worker pods that host the replicas average more than {threshold} CPU for {for_}: latency is "
+    "about to rise, and autoscaling, which should have acted well before, did not.",
+    causes=(
+        "Autoscaling is at serving.autoscaling.maxReplicas, or the cluster has no room for another worker "
+        "pod.",
+        "Autoscaling reacts to ongoing requests, not CPU: a heavier model or bigger batches burn CPU at "
+        "the same request count.",
+        "Something other than scoring runs on the worker pods (a runaway process, a debugging session).",
+    ),
+    actions=(
+        "Are the replicas at serving.autoscaling.maxReplicas while CPU stays high (panels above)?",
+        "Check the worker pods' CPU limits (`kubectl -n {namespace} top pods`) and whether they are "
+        "throttled.",
+        "Raise serving.autoscaling.maxReplicas or lower its targetOngoingRequests, and make sure the node "
+        "pool can grow.",
+    ),
+    related=(c.AUTOSCALING_DESIRED_REPLICAS.name,),
 )
 
 ALERTS = (CPU_USAGE,)

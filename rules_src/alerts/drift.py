@@ -186,6 +186,21 @@ DATA_DRIFT = AlertSpec(
     value_format=ValueFormat.PERCENT,
     dashboard=uids.DRIFT,
     scenario=_drift_share,
+    impact="The last drift run found more than {threshold} of the important features drifted "
+    "(Kolmogorov–Smirnov) against the training reference: the model scores applicants unlike those it "
+    "learnt from, so its decisions may no longer be as good as measured at training.",
+    causes=(
+        "A real change in applicants (a new channel, an economic shift, a season).",
+        "An upstream data change: a feature's unit, encoding or default changed in the caller's pipeline.",
+        "The reference sample is stale: the model was trained long ago.",
+    ),
+    actions=(
+        "Which features drifted at the last run, with which statistics (panels above)?",
+        "Read Data_Drift_Report.html in drift.reportsUri for the last run's window.",
+        "Rule out an upstream data bug with the calling team before retraining.",
+        "Plan a retraining on recent data; check ModelPerformanceDegraded on the matured cohort.",
+    ),
+    related=(c.DRIFT_FEATURE_DRIFTED.name,),
 )
 
 DRIFT_JOB_FAILED = AlertSpec(
@@ -203,6 +218,20 @@ DRIFT_JOB_FAILED = AlertSpec(
     value_format=ValueFormat.NONE,
     dashboard=uids.DRIFT,
     scenario=_last_run,
+    impact="The last drift run failed and its retries are over: no drift verdict is current, so data drift, "
+    "prediction drift and performance degradation go unwatched until a run succeeds.",
+    causes=(
+        "The prediction log or the reference sample cannot be read (predictionLog.uri, model.artifactUri, "
+        "credentials).",
+        "The job ran out of memory or time (platform.driftJob resources, activeDeadline).",
+        "The reports folder (drift.reportsUri) refuses writes.",
+    ),
+    actions=(
+        "`kubectl -n {namespace} get jobs` and read the failed job pod's logs: the error is one line.",
+        "Fix the cause, then start a run by hand: `kubectl -n {namespace} create job --from=cronjob/NAME "
+        "drift-manual`, NAME being the CronJob that `kubectl -n {namespace} get cronjob` lists.",
+        "The alert resolves at the next successful run.",
+    ),
 )
 
 DRIFT_JOB_STALE = AlertSpec(
@@ -220,6 +249,18 @@ DRIFT_JOB_STALE = AlertSpec(
     value_format=ValueFormat.DURATION,
     dashboard=uids.DRIFT,
     scenario=_last_success,
+    impact="No drift run has succeeded for more than {threshold}: the verdicts on the drift dashboard are old "
+    "and drift goes unwatched.",
+    causes=(
+        "The CronJob is suspended, or its schedule (drift.schedule) changed.",
+        "Runs fail (see DriftJobFailed) or never start (image pull errors, quota, the ServiceAccount).",
+        "Runs succeed but cannot push to the Pushgateway, so no success is recorded.",
+    ),
+    actions=(
+        "`kubectl -n {namespace} get cronjob` (SUSPEND, LAST SCHEDULE) and the events of its last jobs.",
+        "Check the Pushgateway in namespace {monitoring} is up and reachable from the scoring namespace.",
+        "Run the job by hand once the cause is fixed.",
+    ),
 )
 
 PREDICTION_DRIFT = AlertSpec(
@@ -238,6 +279,19 @@ PREDICTION_DRIFT = AlertSpec(
     value_format=ValueFormat.NONE,
     dashboard=uids.DRIFT,
     scenario=_flag_pushed(c.PREDICTION_DRIFT_DETECTED),
+    impact="The distribution of the model's scores in the last drift window differs from the reference's: the "
+    "share of applicants near or past θ* changed, so accept and refuse rates will move.",
+    causes=(
+        "Data drift in the important features (check DataDriftDetected).",
+        "A different model version served part of the window.",
+        "A change in the mix of applicants without a change in each feature's distribution.",
+    ),
+    actions=(
+        "Read the statistic and p-value of the last runs (panels above) and Prediction_Drift_Report.html.",
+        "Compare with the refusal rate on the model and business dashboard.",
+        "Plan a retraining if data drift confirms it.",
+    ),
+    related=(c.PREDICTION_DRIFT_STATISTIC.name, c.PREDICTION_DRIFT_P_VALUE.name),
 )
 
 DRIFT_DATA_INSUFFICIENT = AlertSpec(
@@ -256,6 +310,20 @@ DRIFT_DATA_INSUFFICIENT = AlertSpec(
     value_format=ValueFormat.NONE,
     dashboard=uids.DRIFT,
     scenario=_flag_pushed(c.DRIFT_INSUFFICIENT_DATA),
+    impact="The last drift run's window held fewer rows than drift.minRows: it drew no verdict rather than a 'no "
+    "drift' that a handful of rows cannot support, so drift is not being judged this period.",
+    causes=(
+        "Little traffic in the window (a holiday, a new stack).",
+        "The prediction log is not written (see PredictionLogGap) or the job reads another path than the "
+        "service writes.",
+        "drift.window is shorter than the schedule assumes.",
+    ),
+    actions=(
+        "How many rows did the run compare (panels above)?",
+        "Compare with the scored applications over the same window on the model and business dashboard.",
+        "Check that serving.predictionLog.uri and the job's settings point at the same place.",
+    ),
+    related=(c.DRIFT_ROWS.name,),
 )
 
 MODEL_PERFORMANCE = AlertSpec(
@@ -276,6 +344,21 @@ MODEL_PERFORMANCE = AlertSpec(
     value_format=ValueFormat.PERCENT,
     dashboard=uids.DRIFT,
     scenario=_matured_cost,
+    impact="On applications scored drift.labelDelay ago whose outcomes are now known, the model's business cost "
+    "per application is more than {threshold} above its reference: it accepts more defaulters or refuses "
+    "more good applicants than at training. This is the measured loss, not a forecast.",
+    causes=(
+        "The population drifted since training (see the data drift verdicts of that period).",
+        "The labels ingested are wrong or partial (`vigie model labels` fed a file with a bias).",
+        "The business costs in vigie:model changed their meaning (costFalseNegative).",
+    ),
+    actions=(
+        "Compare the matured and reference costs per application (panels above); read "
+        "Matured_Performance_Report.html.",
+        "Check the labels' source and the matured cohort's size (drift.minLabelledRows).",
+        "Retrain on recent labelled data and compare the new model's cost before deploying it.",
+    ),
+    related=(c.BUSINESS_COST.name,),
 )
 
 DRIFT_JOB_NEVER_RAN = AlertSpec(
@@ -295,6 +378,20 @@ DRIFT_JOB_NEVER_RAN = AlertSpec(
     value_format=ValueFormat.NONE,
     dashboard=uids.DRIFT,
     scenario=_success_recorded,
+    impact="No successful drift run is recorded at all, for {for_}: either the job never ran since the stack was "
+    "deployed, or the Pushgateway lost what it held. Drift is not being watched.",
+    causes=(
+        "The CronJob was never created or is suspended.",
+        "Every run fails before pushing (see DriftJobFailed).",
+        "The Pushgateway restarted without its volume and lost its metrics.",
+    ),
+    actions=(
+        "`kubectl -n {namespace} get cronjob,jobs`: has any run happened?",
+        "Check the Pushgateway's volume in namespace {monitoring}: a wiped Pushgateway needs one successful run to "
+        "be whole again.",
+        "Run the job by hand.",
+    ),
+    related=(c.DRIFT_LAST_RUN_SUCCESS.name,),
 )
 
 DRIFT_VERDICT_VERSION = AlertSpec(
@@ -314,6 +411,19 @@ DRIFT_VERDICT_VERSION = AlertSpec(
     value_format=ValueFormat.NONE,
     dashboard=uids.DRIFT,
     scenario=_judged_version,
+    impact="The last drift verdict is about another model version than the declared {model_version}: the drift "
+    "alerts ignore it, so the declared model's drift is not judged until the next run.",
+    causes=(
+        "A new model was declared (model.version) since the last run: the next run judges it.",
+        "model.artifactUri still holds the previous model, so the job judges that one.",
+        "The serving replicas still serve the previous version (see ModelVersionUnexpected).",
+    ),
+    actions=(
+        "Which version do the replicas serve (panels above)?",
+        "Check the artifact at model.artifactUri against vigie:model.version.",
+        "Run the drift job now rather than waiting for the schedule.",
+    ),
+    related=(c.MODEL_VERSION_INFO.name,),
 )
 
 ALERTS = (

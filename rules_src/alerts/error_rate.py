@@ -101,6 +101,26 @@ API_ERROR_RATE = AlertSpec(
     value_format=ValueFormat.PERCENT,
     dashboard=uids.OPERATIONS,
     scenario=_answered("500"),
+    impact="More than {threshold} of scoring requests fail with a server error: applicants get no decision, and "
+    "callers retrying add load. The 5xx warning of the same service is muted while this page fires.",
+    causes=(
+        "A new model or code version raises on some inputs (a feature the model does not expect, a NaN "
+        "path).",
+        "Replicas are overloaded: requests time out at Serve's proxy (maxOngoingRequests reached) and "
+        "return 503.",
+        "The prediction log's store fails and the request path is affected, or a dependency the replicas "
+        "read is down.",
+        "A replica is crash-looping and Serve's proxy answers 500 for the requests it held.",
+    ),
+    actions=(
+        "Split the requests by route and status code (panels above): which route, and which code (500, "
+        "503, 504)?",
+        "Read the replicas' logs on the worker pods (`kubectl -n {namespace} logs -l "
+        "ray.io/node-type=worker`) for the traceback.",
+        "If it started with a rollout, roll back the RayService to the previous image or model version.",
+        "If it is 503s under load, raise serving.autoscaling.maxReplicas or add worker capacity.",
+    ),
+    related=(c.HTTP_REQUESTS.name,),
     low_traffic=_answered_at_night("500"),
 )
 
@@ -120,6 +140,20 @@ HTTP_5XX = AlertSpec(
     value_format=ValueFormat.PERCENT,
     dashboard=uids.OPERATIONS,
     scenario=_answered("500"),
+    impact="Between {threshold} and the page's threshold of requests fail with a 5xx: some applicants get no "
+    "decision. It is the early sign of what becomes ApiErrorRateCritical.",
+    causes=(
+        "A partial fault: one replica or one node misbehaves while the others answer.",
+        "Occasional timeouts (504) or overload (503) at peak traffic, before autoscaling catches up.",
+        "A model or code version that raises on a rare kind of input.",
+    ),
+    actions=(
+        "Split the requests by route and status code (panels above): which code, which route, since when?",
+        "Compare with the replicas and the ongoing requests per replica: errors that follow load point at "
+        "capacity.",
+        "Read the worker pods' logs for tracebacks; note the request ids of failing calls.",
+    ),
+    related=(c.HTTP_REQUESTS.name, c.AUTOSCALING_TOTAL_REQUESTS.name),
     low_traffic=_answered_at_night("500"),
 )
 
@@ -139,6 +173,24 @@ CLIENT_ERRORS = AlertSpec(
     value_format=ValueFormat.PERCENT,
     dashboard=uids.OPERATIONS,
     scenario=_answered("422"),
+    impact="More than {threshold} of requests are refused as malformed (4xx, mostly 422): those applicants are "
+    "not scored, because a caller sends bodies the API contract rejects. The service itself is healthy, "
+    "so nobody is paged.",
+    causes=(
+        "A calling application released a new payload format (a renamed or missing feature, a string for "
+        "a number).",
+        "The scoring API's schema changed in a release (a new required field) and callers were not updated.",
+        "A batch caller sends bodies over serving.maxRequestBytes (413) or without `Content-Type: "
+        "application/json` (415).",
+    ),
+    actions=(
+        "Split the requests by route and status code (panels above): which status (400, 413, 415, 422), "
+        "which route?",
+        "Reproduce with one failing body: the 422 answer lists each offending field (`loc`, `type`, `msg`).",
+        "Tell the calling team which field breaks the contract (the service's `/openapi.json` describes "
+        "it); roll back the API change if it was ours.",
+    ),
+    related=(c.HTTP_REQUESTS.name,),
     low_traffic=_answered_at_night("422"),
 )
 

@@ -79,6 +79,23 @@ LATENCY_P99 = AlertSpec(
     value_format=ValueFormat.DURATION,
     dashboard=uids.OPERATIONS,
     scenario=_quantile(0.99, c.SCORING_ROUTE),
+    impact="One scoring request in a hundred takes more than {threshold}: callers with tight timeouts fail, and "
+    "the p95 warning of the same family is muted while this page fires.",
+    causes=(
+        "Replicas are saturated: ongoing requests per replica far above the autoscaling target, and "
+        "autoscaling is at maxReplicas or waiting on its upscale delay.",
+        "CPU throttling on the worker pods (requests equal limits) under a traffic burst.",
+        "Batch traffic on /predict/batch takes the replicas' time from single requests.",
+        "A slow dependency on the request path, or a new model version that is slower to predict.",
+    ),
+    actions=(
+        "Compare the latency with the ongoing requests per replica: does latency follow the load?",
+        "Check the desired replicas: if they equal serving.autoscaling.maxReplicas, raise it or add "
+        "worker nodes.",
+        "Look at BatchLatencyP99High and the batch route's traffic: shift batch jobs off-peak.",
+        "If it started with a rollout, roll back the model or image.",
+    ),
+    related=(c.AUTOSCALING_TOTAL_REQUESTS.name, c.AUTOSCALING_DESIRED_REPLICAS.name),
     threshold_choices=BUCKET_BOUNDARIES,
 )
 
@@ -98,6 +115,20 @@ LATENCY_P95 = AlertSpec(
     value_format=ValueFormat.DURATION,
     dashboard=uids.OPERATIONS,
     scenario=_quantile(0.95, c.SCORING_ROUTE),
+    impact="One scoring request in twenty takes more than {threshold}: the service is slower than the seed's "
+    "target, and callers feel it; left alone it becomes LatencyP99Critical.",
+    causes=(
+        "Load above what the current replicas handle, with autoscaling slow to add more (upscaleDelay) or "
+        "at its maximum.",
+        "The worker pods' CPU is high (see CpuUsageHigh) or throttled.",
+        "A slower model version was rolled out.",
+    ),
+    actions=(
+        "Compare the latency with the ongoing requests per replica and the CPU of the worker pods.",
+        "Check the autoscaler: target and desired replicas against serving.autoscaling.maxReplicas.",
+        "Compare the model version served with the previous one's latency.",
+    ),
+    related=(c.AUTOSCALING_TOTAL_REQUESTS.name, c.AUTOSCALING_DESIRED_REPLICAS.name),
     threshold_choices=BUCKET_BOUNDARIES,
 )
 
@@ -117,6 +148,19 @@ BATCH_LATENCY_P99 = AlertSpec(
     value_format=ValueFormat.DURATION,
     dashboard=uids.OPERATIONS,
     scenario=_quantile(0.99, c.BATCH_ROUTE),
+    impact="Batch scoring calls take more than {threshold} at p99: batch callers wait or time out, and the "
+    "replicas they occupy slow single scoring too.",
+    causes=(
+        "Batches larger than usual (up to serving.batching's size) or more of them at once.",
+        "Replicas saturated by the single-request traffic at the same time.",
+        "A slower model version: batch latency scales with the model's predict time.",
+    ),
+    actions=(
+        "Is the single route's p99 also up (shared capacity), or only the batch route's?",
+        "Ask the batch caller about its batch sizes and schedule; spread or shrink the batches.",
+        "Add replicas (serving.autoscaling.maxReplicas) if both routes are slow.",
+    ),
+    related=(c.HTTP_REQUESTS.name,),
     threshold_choices=BUCKET_BOUNDARIES,
 )
 

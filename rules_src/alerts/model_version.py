@@ -41,6 +41,19 @@ MODEL_VERSION = AlertSpec(
     value_format=ValueFormat.NONE,
     dashboard=uids.OPERATIONS,
     scenario=_served_version,
+    impact="A replica serves another model version than the declared {model_version}: its decisions follow "
+    "another model's scores and threshold θ*, and the drift alerts judge only the declared version.",
+    causes=(
+        "A rollout is stuck half-way: old replicas keep running next to new ones.",
+        "model.artifactUri points at another model than the one declared in model.version (the artifact "
+        "was replaced).",
+        "model.version was bumped in the stack file without deploying the new model, or the other way round.",
+    ),
+    actions=(
+        "Which versions are served, by how many replicas each (panel above)?",
+        "Compare the stack file's vigie:model.version with the artifact's own version at model.artifactUri.",
+        "Finish or roll back the rollout so that every replica serves the declared version.",
+    ),
 )
 
 ALERTS = (MODEL_VERSION,)

@@ -83,6 +83,24 @@ PREDICTION_LOG_GAP = AlertSpec(
     value_format=ValueFormat.PERCENT,
     dashboard=uids.OPERATIONS,
     scenario=_logged,
+    impact="More than {threshold} of scored applications are missing from the prediction log: the drift job's "
+    "window and the join with delayed labels read a thinned, possibly biased log, so drift and "
+    "performance verdicts weaken.",
+    causes=(
+        "The log's store (predictionLog.uri: the data volume or object storage) refuses writes: full, "
+        "read-only, credentials expired.",
+        "The writer dropped records beyond serving.predictionLog.maxUnwrittenRows (reason `overflow`).",
+        "Worker pods or nodes were lost repeatedly, each taking up to flushRows records or flushInterval "
+        "of traffic.",
+        "A torn spool frame after a killed writer (reason `torn_spool`).",
+    ),
+    actions=(
+        "Read the log's write failures and its dropped records by reason (panels above).",
+        "Read the replicas' logs for the writer's errors; check the volume's free space or the bucket's "
+        "access.",
+        "Once writes succeed again, the spool replays what it holds; records dropped or lost stay lost.",
+    ),
+    related=(c.PREDICTION_LOG_DROPPED.name,),
 )
 
 ALERTS = (PREDICTION_LOG_GAP,)

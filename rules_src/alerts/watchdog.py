@@ -31,6 +31,16 @@ WATCHDOG = AlertSpec(
     value_format=ValueFormat.NONE,
     dashboard=uids.OPERATIONS,
     scenario=_always,
+    impact="Always firing, by design: it proves Prometheus evaluates rules and Alertmanager delivers. It says "
+    "nothing about scoring; its absence at the dead man's switch does.",
+    causes=(
+        "If the dead man's switch reports it missing: Prometheus is down or not loading the rule file, or "
+        "Alertmanager is down or cannot reach the switch.",
+    ),
+    actions=(
+        "Do not silence it. If the switch reports it missing, check the Prometheus and Alertmanager pods "
+        "in namespace {monitoring} and Prometheus's Alerts page.",
+    ),
 )
 
 ALERTS = (WATCHDOG,)

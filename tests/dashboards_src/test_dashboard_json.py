@@ -109,7 +109,7 @@ LIVE = {uids.OPERATIONS, uids.MODEL_BUSINESS}
 def test_dashboard_links_to_the_other_two_and_to_the_runbooks(stack_name: str, uid: str) -> None:
     links = {link["url"]: link for link in dashboard(stack_name, uid)["links"]}
     others = {f"/d/{other}": other for other in UIDS if other != uid}
-    runbooks = str(stack(stack_name).settings.alerting.runbook_base_url)
+    runbooks = stack(stack_name).settings.alerting.runbook_base_url.join("README.md")
     assert set(links) == set(others) | {runbooks}
     for url, other in others.items():
         assert links[url]["includeVars"], "the datasource choice follows the reader"

@@ -102,7 +102,7 @@ def test_panels_drawing_an_alert_threshold_link_its_runbook() -> None:
     (panel,) = panels_titled(dashboard(BASE_STACK, OPS), "Latency")
     base = "https://runbooks.scoring.internal/vigie"
     assert {link["url"] for link in panel["links"]} == {
-        f"{base}/LatencyP95High",
-        f"{base}/LatencyP99Critical",
-        f"{base}/BatchLatencyP99High",
+        f"{base}/LatencyP95High.md",
+        f"{base}/LatencyP99Critical.md",
+        f"{base}/BatchLatencyP99High.md",
     }

@@ -144,6 +144,11 @@ class Deployment:
     def manifests(self, kind: str) -> list[dict[str, Any]]:
         return [r.manifest() for r in self.kubernetes_objects() if r.inputs["kind"] == kind]
 
+    def named(self, kind: str, name: str) -> dict[str, Any]:
+        """The one object of `kind` called `name` (a kind Vigie declares more than one of, e.g. CronJob)."""
+        (found,) = [m for m in self.manifests(kind) if m["metadata"]["name"] == name]
+        return found
+
     def releases(self) -> dict[str, dict[str, Any]]:
         """Helm releases by chart name, as inputs."""
         return {r.inputs["chart"]: r.manifest() for r in self.of_type(HELM_RELEASE)}

@@ -24,20 +24,41 @@ from conventions import contract as c
 from dashboards_src.build import dashboards
 from dashboards_src.variables import panels, substitute
 from infra.cli import main
-from infra.local.fast import fast_values
+from infra.local.deliveries import (
+    Delivery,
+    by_receiver,
+    mail_to,
+    pagerduty_service,
+    slack_channel,
+)
+from infra.local.fast import fast_stack, fast_values
+from infra.local.mailbox import read_mailbox
 from infra.local.process import free_port
 from infra.local.scoring_service import stop as stop_scoring
 from infra.local.snapshot import snapshot
-from infra.local.stack import SERVE_DIR, LocalState, Ports, down, read_state, restart_scoring, up
+from infra.local.stack import (
+    FAST_PEER_TIMEOUT,
+    MAILBOX_DIR,
+    SERVE_DIR,
+    LocalState,
+    Ports,
+    _argv,
+    alertmanagers,
+    deliveries,
+    down,
+    read_state,
+    restart_scoring,
+    up,
+)
 from infra.local.traffic import applicants, drive, set_faults, with_bad_payloads
 from infra.local.traffic_modes import Mode
-from infra.local.webhook_sink import alertnames, read_notifications
 from infra.settings.loader import read_config, stack_file
 from rules_src.stack import Stack, load_stack
 from serving.artifact import load_artifact
-from tests.conftest import PROJECT_DIR
+from tests.conftest import PROJECT_DIR, CliRunner
 from tests.dashboards_src.grafana_json import targets
 from tests.dashboards_src.promql_ast import label_matchers, vector_selectors
+from tests.infra.stack_edits import edit_stack
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -92,10 +113,16 @@ class Local:
                 if a["state"] == "firing"}  # fmt: skip
 
     def delivered(self) -> dict[str, list[set[str]]]:
-        """Per receiver, the alert names of each notification received so far (firing ones only)."""
-        folder = self.run_dir / "notifications"
-        return {p.stem: [alertnames([n]) for n in read_notifications(p) if n["status"] == "firing"]
-                for p in folder.glob("*.jsonl")}  # fmt: skip
+        """Per receiver, the alert names of each notification received so far (firing ones only), whichever
+        real destination (Slack channel, PagerDuty service, mailbox, webhook) it landed in."""
+        return {
+            receiver: [set(d.alertnames) for d in done]
+            for receiver, done in by_receiver(self.received()).items()
+        }
+
+    def received(self) -> list[Delivery]:
+        """Every notification the stand-ins for Slack, PagerDuty, the mail server and webhooks received."""
+        return deliveries(self.run_dir)
 
     def bodies(self, mode: Mode, bad_share: float = 0.0, seed: int = 11) -> list[dict[str, Any]]:
         artifact = load_artifact(str(self.project / self.stack.settings.model.artifact_uri))
@@ -130,13 +157,16 @@ def _wait(condition: Callable[[], object], timeout: float, what: str) -> None:
 
 
 def _e2e_project(root: Path) -> Path:
-    """A scratch project: prod's settings made fast, CPU's `for` set to CPU_FOR, and a freshly trained model."""
+    """A scratch project: prod's settings made fast, CPU's `for` set to CPU_FOR, one Alertmanager (two replicas
+    under fast timings resend an alert firing as its peer resolves it: the README's HA section), and a freshly
+    trained model."""
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     shutil.copy(PROJECT_DIR / "Pulumi.yaml", root / "Pulumi.yaml")
     values, _ = read_config(stack_file(PROJECT_DIR, "prod"))
     values = fast_values(values)
     values["alerts"]["CpuUsageHigh"] = {**values["alerts"].get("CpuUsageHigh", {}), "for": CPU_FOR}
+    values["monitoring"] = {**values.get("monitoring", {}), "alertmanagerReplicas": 1}
     config = {f"vigie:{key}": value for key, value in values.items()}
     (root / "Pulumi.prod.yaml").write_text(yaml.safe_dump({"config": config}, sort_keys=False))
     assert main(["--project-dir", str(root), "model", "train", "--stack", "prod"]) == 0
@@ -157,6 +187,51 @@ def local() -> Iterator[Local]:
         assert read_state(run_dir) is None
 
 
+@pytest.mark.parametrize(
+    ("stack_name", "cluster_flags"),
+    [
+        pytest.param("dev", {"alertmanager": ["--cluster.listen-address="]}, id="dev: one, clustering off"),
+        pytest.param("prod", {
+            "alertmanager": ["--cluster.listen-address=127.0.0.1:19094", "--cluster.advertise-address=127.0.0.1:19094",
+                             "--cluster.peer=127.0.0.1:19194", f"--cluster.peer-timeout={FAST_PEER_TIMEOUT}"],
+            "alertmanager-2": ["--cluster.listen-address=127.0.0.1:19194",
+                               "--cluster.advertise-address=127.0.0.1:19194", "--cluster.peer=127.0.0.1:19094",
+                               f"--cluster.peer-timeout={FAST_PEER_TIMEOUT}"],
+        }, id="prod: two, each the other's peer"),
+    ],
+)  # fmt: skip
+def test_a_local_run_starts_one_alertmanager_per_replica_peered_from_two(
+    stack_name: str, cluster_flags: dict[str, list[str]], tmp_path: Path
+) -> None:
+    """No process started: the command lines `up` would run for the stack's replicas (its fast twin here)."""
+    stack = fast_stack(PROJECT_DIR, stack_name)
+    ports = Ports(
+        alertmanager=19093, alertmanager_cluster=19094, alertmanager_2=19193, alertmanager_2_cluster=19194
+    )
+    paths = {"alertmanager.yaml": tmp_path / "alertmanager.yaml"}
+    flags = {name: [arg for arg in _argv(name, tmp_path, paths, ports, stack, fast=True) if arg.startswith("--cluster.")]
+             for name in alertmanagers(stack)}  # fmt: skip
+    assert flags == cluster_flags
+
+
+def test_two_channels_on_one_slack_webhook_are_refused_before_anything_starts(
+    project: Path, vigie: CliRunner
+) -> None:
+    """The shared-webhook case: #OPS-ALERTS reading #OPS-CRITICAL's webhook would post every warning to
+    #OPS-CRITICAL, so `local up` refuses the stack with one line, and starts nothing."""
+    edit_stack(project / "Pulumi.prod.yaml", "vigie:alerting", "receivers.slack-ops-alerts.slack.webhookUrlSecret",
+               "slackOpsCriticalWebhookUrl")  # fmt: skip
+    code, out, err = vigie("--project-dir", project, "local", "up", "--stack", "prod", "--fast")
+    assert (code, out) == (2, "")
+    assert err == (
+        "error: Pulumi.prod.yaml (fast): vigie:alerting.receivers.slack-ops-alerts.slack.webhookUrlSecret: "
+        "slack-ops-critical (#OPS-CRITICAL) and slack-ops-alerts (#OPS-ALERTS) both read slackOpsCriticalWebhookUrl, "
+        "but an incoming webhook posts only to the channel it was created for; give each channel its own webhook "
+        "secret, or use botTokenSecret\n"
+    )
+    assert not (project / "run").exists()
+
+
 def test_normal_traffic_raises_nothing_but_the_watchdog(local: Local) -> None:
     local.traffic(Mode.NORMAL, 30)
     _wait(lambda: "watchdog" in local.delivered(), 30, "the Watchdog at its receiver")
@@ -170,6 +245,16 @@ def _new(local: Local, before: dict[str, list[set[str]]]) -> dict[str, set[str]]
     return {
         r: set().union(*n[len(before.get(r, [])) :]) for r, n in now.items() if n[len(before.get(r, [])) :]
     }
+
+
+PAGER = pagerduty_service("pagerdutyRoutingKey")
+MAILBOX = "credit-risk@scoring.internal"
+
+
+def _reached(local: Local, since: float, alertname: str) -> dict[str, str]:
+    """Each real destination a firing `alertname` reached since `since` (a time), and how."""
+    return {d.destination: d.via for d in local.received()
+            if d.received_at >= since and d.status == "firing" and alertname in d.alertnames}  # fmt: skip
 
 
 def _drift_run(local: Local, *extra: str) -> int:
@@ -208,11 +293,18 @@ def test_errors_above_5_percent_page_and_mute_the_5xx_warning(local: Local) -> N
     """First of the error tests, so the warning has never been delivered: were it deduplicated rather than
     muted, this would not tell. It fires seconds before the page; its route's group_wait outlasts the gap."""
     _wait(lambda: not local.firing() - {"Watchdog"}, 120, "the previous alerts to resolve")
-    before = local.delivered()
+    before, since = local.delivered(), time.time()
     local.traffic(Mode.ERRORS, 40, error_rate=0.2)
     _wait(lambda: {"pagerduty-p0", "slack-ops-critical"} <= set(_new(local, before)), 30, "the P0 page")
     new = _new(local, before)
     assert new["pagerduty-p0"] == new["slack-ops-critical"] == {"ApiErrorRateCritical"}
+    reached = _reached(local, since, "ApiErrorRateCritical")
+    assert reached == {
+        PAGER: "Events API v2 with routing key pagerdutyRoutingKey",
+        slack_channel("#OPS-CRITICAL"): "incoming webhook slackOpsCriticalWebhookUrl",
+    }
+    (event,) = [d.body for d in local.received() if d.received_at >= since and d.destination == PAGER]
+    assert (event["event_action"], event["payload"]["severity"]) == ("trigger", "critical")
     assert "Http5xxRateHigh" in local.firing()  # firing in Prometheus, yet inhibited in Alertmanager:
     assert "Http5xxRateHigh" not in new.get("slack-ops-alerts", set())
 
@@ -224,6 +316,9 @@ def test_a_5xx_rate_between_1_and_5_percent_only_warns(local: Local) -> None:
     _wait(
         lambda: "Http5xxRateHigh" in _new(local, before).get("slack-ops-alerts", set()), 60, "the 5xx warning"
     )
+    assert _reached(local, 0, "Http5xxRateHigh") == {
+        slack_channel("#OPS-ALERTS"): "incoming webhook slackOpsAlertsWebhookUrl"
+    }
     assert "ApiErrorRateCritical" not in local.firing()
     assert set(_new(local, before)) <= {"slack-ops-alerts", "watchdog"}
 
@@ -258,6 +353,10 @@ def test_refusal_heavy_traffic_reaches_the_business_mailbox(local: Local) -> Non
     _wait(
         lambda: "CreditRefusalRateHigh" in _new(local, before).get("email-business", set()), 120, "business"
     )
+    assert _reached(local, 0, "CreditRefusalRateHigh") == {mail_to(MAILBOX): "SMTP as alertmanager"}
+    (*_, mail) = read_mailbox(local.run_dir / MAILBOX_DIR, MAILBOX)
+    summary = local.stack.alerts.named("CreditRefusalRateHigh").summary()
+    assert (mail["Subject"], mail["To"]) == (f"[FIRING:1] CreditRefusalRateHigh - {summary}", MAILBOX)
 
 
 def test_drifted_traffic_and_a_drift_run_alert_the_mlops_channel_of_data_and_prediction_drift(
@@ -285,6 +384,8 @@ def test_drifted_traffic_and_a_drift_run_alert_the_mlops_channel_of_data_and_pre
         90,
         "the data and prediction drift alerts",
     )
+    mlops = {slack_channel("#MLOps-Alerts"): "incoming webhook slackMlopsWebhookUrl"}
+    assert _reached(local, 0, "DataDriftDetected") == _reached(local, 0, "PredictionDriftDetected") == mlops
     reports = sorted((local.project / local.stack.settings.drift.reports_uri / "prod").glob("*/"))
     assert reports and (reports[-1] / "Data_Drift_Report.html").is_file()
 
@@ -389,6 +490,26 @@ def test_a_stopped_scoring_service_pages(local: Local) -> None:
     )
     new = _new(local, before)
     assert new["pagerduty-p0"] == new["slack-ops-critical"] == {"ScoringServiceDown"}
+
+
+def test_the_summary_names_each_seed_destination_and_the_integration_that_reached_it(
+    local: Local, vigie: CliRunner
+) -> None:
+    """After the faults above, `vigie local summary` lists every real destination with its receiver and how it
+    was reached: the PagerDuty service by Events API v2, each Slack channel by its own webhook, the mailbox by
+    SMTP, the dead man's switch by webhook."""
+    code, out, _ = vigie("--project-dir", local.project, "local", "summary", "--timeout", "0")
+    section = out.split("by real destination (through each receiver's own integration):\n")[1].split("\n")
+    reached = {line.split(": ")[0].strip() for line in section if line.startswith("  ")}
+    assert code == 0
+    assert reached >= {
+        f"{PAGER} (pagerduty-p0; Events API v2 with routing key pagerdutyRoutingKey)",
+        "Slack #OPS-CRITICAL (slack-ops-critical; incoming webhook slackOpsCriticalWebhookUrl)",
+        "Slack #OPS-ALERTS (slack-ops-alerts; incoming webhook slackOpsAlertsWebhookUrl)",
+        "Slack #MLOps-Alerts (slack-mlops-alerts; incoming webhook slackMlopsWebhookUrl)",
+        f"{mail_to(MAILBOX)} (email-business; SMTP as alertmanager)",
+        "webhook https://deadman.scoring.internal/ping/vigie-prod (watchdog; webhook)",
+    }
 
 
 def test_every_rule_and_panel_query_returns_data(local: Local) -> None:

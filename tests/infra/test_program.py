@@ -21,7 +21,10 @@ from rules_src.stack import load_stack
 from tests.conftest import PROJECT_DIR
 from tests.infra.pulumi_run import HELM_RELEASE, RANDOM_PASSWORD, Deployment, RecordingMocks, stack_config
 
-CONCERNS = (manifest_set.PUSHGATEWAY, manifest_set.DRIFT_JOBS, manifest_set.DASHBOARDS, manifest_set.RULES)
+CONCERNS = (
+    manifest_set.PUSHGATEWAY, manifest_set.DRIFT_JOBS, manifest_set.DASHBOARDS, manifest_set.RULES,
+    manifest_set.BUSINESS_REPORT,
+)  # fmt: skip
 COMPONENTS = {
     monitoring.TYPE: monitoring.Monitoring,
     scoring_service.TYPE: scoring_service.ScoringService,
@@ -29,7 +32,7 @@ COMPONENTS = {
 }
 DEPLOYED_TYPES = {
     "vigie:index:Monitoring", "vigie:index:ScoringService", "vigie:index:Pushgateway", "vigie:index:DriftJobs",
-    "vigie:index:Dashboards", "vigie:index:Rules",
+    "vigie:index:Dashboards", "vigie:index:Rules", "vigie:index:BusinessReport",
 }  # fmt: skip
 """The type tokens of deployed stacks: a child's URN embeds its parent's type, so changing one replaces it all."""
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -51,9 +54,15 @@ def test_type_tokens_are_those_of_deployed_stacks() -> None:
     assert set(COMPONENTS) == DEPLOYED_TYPES
 
 
+def _components(stack_name: str) -> list[str]:
+    """Every component's type token, less the business report's where the business route has no e-mail (dev)."""
+    reported = load_stack(PROJECT_DIR, stack_name).settings.alerting.business_emails()
+    return sorted(t for t in COMPONENTS if reported or t != manifest_set.BUSINESS_REPORT.type_token)
+
+
 def test_components_hang_off_the_stack_and_parent_every_resource(deployment: Deployment) -> None:
     components = {r.name: r.type for r in deployment.registrations if not r.custom}
-    assert sorted(components.values()) == sorted(COMPONENTS)
+    assert sorted(components.values()) == _components(deployment.stack)
     assert {r.parent_type for r in deployment.registrations if not r.custom} == {STACK_TYPE}
     for resource in (r for r in deployment.registrations if r.custom):
         owner = next(name for name, type_ in components.items() if type_ == resource.parent_type)
@@ -117,14 +126,21 @@ def test_stack_outputs_name_the_namespaces_and_endpoints(deployment: Deployment)
 
 
 def test_resources_per_stack(deployment: Deployment) -> None:
-    """Every stack declares the same set of objects; only their contents differ with the settings."""
+    """Every stack declares the same set of objects, and the business report's four where the business route has
+    e-mail receivers; only their contents differ with the settings."""
     kinds = Counter(r.type.split(":")[-1] for r in deployment.registrations)
+    if manifest_set.BUSINESS_REPORT.type_token in _components(deployment.stack):
+        report = Counter(
+            {"CronJob": 1, "ServiceAccount": 1, "ConfigMap": 1, "NetworkPolicy": 1, "BusinessReport": 1}
+        )
+        kinds -= report
+        assert kinds + report == Counter(r.type.split(":")[-1] for r in deployment.registrations)
     assert kinds == Counter(
         {
             "ConfigMap": 4, "NetworkPolicy": 3, "Namespace": 3, "PersistentVolumeClaim": 2, "Secret": 2,
             "Release": 2, "RayService": 1, "PodMonitor": 1, "ServiceMonitor": 1, "PrometheusRule": 1,
             "Deployment": 1, "Service": 1, "ServiceAccount": 1, "CronJob": 1, "RandomPassword": 1,
-            **{token.split(":")[-1]: 1 for token in COMPONENTS},
+            **{token.split(":")[-1]: 1 for token in COMPONENTS if token != manifest_set.BUSINESS_REPORT.type_token},
         }
     )  # fmt: skip
     assert len(deployment.of_type(HELM_RELEASE)) == 2
@@ -178,6 +194,7 @@ def test_render_writes_a_manifest_file_per_concern_and_release(name: str) -> Non
         "manifests/pushgateway.yaml",
         "manifests/releases/kube-prometheus-stack.yaml",
         "manifests/releases/kuberay-operator.yaml",
+        *(["manifests/report.yaml"] if name != "dev" else []),
         "manifests/scoring.yaml",
     ]
 

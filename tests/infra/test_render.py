@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.conftest import PROJECT_DIR, CliRunner
@@ -22,11 +23,12 @@ def test_rendering_twice_changes_no_byte(project: Path, vigie: CliRunner) -> Non
     assert (code, out) == (0, "rendered dev, prod, staging: 0 file(s) changed\n")
 
 
-def test_render_removes_files_it_no_longer_produces(project: Path, vigie: CliRunner) -> None:
-    obsolete = project / "generated" / "prod" / "obsolete.yaml"
+@pytest.mark.parametrize("name", ["obsolete.yaml", "runbooks/RemovedAlert.md"])
+def test_render_removes_files_it_no_longer_produces(project: Path, vigie: CliRunner, name: str) -> None:
+    obsolete = project / "generated" / "prod" / name
     obsolete.write_text("groups: []\n")
     code, out, err = vigie("--project-dir", project, "render", "--stack", "prod", "--check")
-    assert code == 1 and "--- a/generated/prod/obsolete.yaml" in out and "stale" in err
+    assert code == 1 and f"--- a/generated/prod/{name}" in out and "stale" in err
     vigie("--project-dir", project, "render", "--stack", "prod")
     assert not obsolete.exists()
 
@@ -54,13 +56,16 @@ def test_one_threshold_edit_changes_only_the_lines_that_express_it(project: Path
     after = {p.relative_to(generated).as_posix(): p.read_text() for p in generated.rglob("*") if p.is_file()}
     changed = {name for name in before if before[name] != after[name]}
     expected = {"prod/ALERTS.md", "prod/prometheus-rule.yaml", "prod/rules.test.yaml", "prod/rules.yaml",
-                "prod/dashboards/vigie-operations.json", "prod/manifests/dashboards.yaml", "prod/manifests/drift.yaml"}  # fmt: skip
+                "prod/dashboards/vigie-operations.json", "prod/manifests/dashboards.yaml", "prod/manifests/drift.yaml",
+                "prod/manifests/report.yaml", "prod/runbooks/Http5xxRateHigh.md", "prod/runbooks/README.md"}  # fmt: skip
     assert changed == {name for name in expected if name in before} and set(after) == set(before)
     for name in (
         "prod/rules.yaml",
         "prod/prometheus-rule.yaml",
         "prod/ALERTS.md",
         "prod/dashboards/vigie-operations.json",
+        "prod/runbooks/Http5xxRateHigh.md",
+        "prod/runbooks/README.md",
     ):
         lines = _changed_lines(before[name], after[name])
         old, new = [x for x in lines if x[0] == "-"], [x for x in lines if x[0] == "+"]

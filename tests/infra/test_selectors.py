@@ -4,6 +4,7 @@ and the monitors, policies and mounts point at what really exists (the classic `
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -139,7 +140,7 @@ def test_network_policies_admit_the_pods_the_charts_and_vigie_label(deployment: 
         kps["prometheus"]["prometheusSpec"]["podMetadata"]["labels"],
     )
     operator = ({"kubernetes.io/metadata.name": s.platform.kuberay_namespace}, kuberay["labels"])
-    (cron_job,) = deployment.manifests("CronJob")
+    cron_job = deployment.named("CronJob", "vigie-drift")
     drift = (
         {"kubernetes.io/metadata.name": s.serving.namespace},
         cron_job["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"],
@@ -170,12 +171,16 @@ def test_policies_select_the_pods_they_protect(deployment: Deployment) -> None:
     policies = {
         m["metadata"]["name"]: m["spec"]["podSelector"] for m in deployment.manifests("NetworkPolicy")
     }
-    (cron_job,) = deployment.manifests("CronJob")
+    cron_job = deployment.named("CronJob", "vigie-drift")
     (pushgateway,) = deployment.manifests("Deployment")
     assert matches(
         policies["vigie-drift"], cron_job["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"]
     )
     assert matches(policies["vigie-pushgateway"], pushgateway["spec"]["template"]["metadata"]["labels"])
+    for report in (m for m in deployment.manifests("CronJob") if m["metadata"]["name"] == "vigie-report"):
+        assert matches(
+            policies["vigie-report"], report["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"]
+        )
     assert all(
         matches(policies["vigie-scoring"], t["metadata"]["labels"]) for t in _ray_pod_templates(deployment)
     )
@@ -185,14 +190,21 @@ def test_alertmanager_mounts_the_secret_its_configuration_reads(deployment: Depl
     _, values = _chart_values(deployment, "kube-prometheus-stack")
     (secret,) = [m for m in deployment.manifests("Secret") if m["metadata"]["name"] == CREDENTIALS_SECRET]
     assert values["alertmanager"]["alertmanagerSpec"]["secrets"] == [CREDENTIALS_SECRET]
-    files = {
-        value
-        for receiver in values["alertmanager"]["config"]["receivers"]
-        for integration in receiver.values() if isinstance(integration, list)
-        for config in integration
-        for key, value in config.items() if key.endswith("_file")
-    }  # fmt: skip
+    files = set(_files(values["alertmanager"]["config"]["receivers"]))
     assert files and files == {f"{CREDENTIALS_DIR}/{key}" for key in secret["stringData"]}
+
+
+def _files(config: Any) -> Iterator[str]:
+    """Every file an Alertmanager configuration reads, at any depth (a bot token's is under http_config)."""
+    if isinstance(config, dict):
+        for key, value in config.items():
+            if key.endswith("_file") and isinstance(value, str):
+                yield value
+            else:
+                yield from _files(value)
+    elif isinstance(config, list):
+        for item in config:
+            yield from _files(item)
 
 
 def test_grafana_logs_in_with_the_generated_admin_secret(deployment: Deployment) -> None:

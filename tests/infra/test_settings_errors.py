@@ -17,7 +17,7 @@ CANARY = "https://hooks.slack.com/services/T000/B000/CANARY-SECRET"
 # (case, config key, dotted path inside it, new value or ... to delete, expected message after "Pulumi.prod.yaml: ")
 EDITS: list[tuple[str, str, str, Any, str]] = [
     ("unknown key", "vigie:monitorng", "", {"retention": "3d"},
-     "vigie:monitorng: unknown key (known keys: alerting, alerts, drift, model, monitoring, platform, serving)"),
+     "vigie:monitorng: unknown key (known keys: alerting, alerts, drift, model, monitoring, platform, report, serving)"),
     ("unknown nested key", "vigie:serving", "autoscaling.maxReplica", 3,
      "vigie:serving.autoscaling.maxReplica: unknown key (known keys here: downscaleDelay, maxReplicas, "
      "minReplicas, targetOngoingRequests, upscaleDelay)"),
@@ -43,9 +43,22 @@ EDITS: list[tuple[str, str, str, Any, str]] = [
      "vigie:monitoring.retention: '2 weeks' is not a Prometheus duration (examples: 30s, 5m, 1h30m, 7d)"),
     ("override of an unknown alert", "vigie:alerts", "LatencyP90High.threshold", "1s",
      f"vigie:alerts.LatencyP90High: no such alert (known alerts: {', '.join(sorted(BY_NAME))})"),
-    ("secret given in clear", "vigie:slackOpsWebhookUrl", "", CANARY,
-     "vigie:slackOpsWebhookUrl: must be a secret but is given in clear; remove it and run "
-     "`pulumi config set --secret slackOpsWebhookUrl <value>`"),
+    ("secret given in clear", "vigie:slackOpsAlertsWebhookUrl", "", CANARY,
+     "vigie:slackOpsAlertsWebhookUrl: must be a secret but is given in clear; remove it and run "
+     "`pulumi config set --secret slackOpsAlertsWebhookUrl <value>`"),
+    ("two channels on one Slack webhook", "vigie:alerting", "receivers.slack-ops-alerts.slack.webhookUrlSecret",
+     "slackOpsCriticalWebhookUrl",
+     "vigie:alerting.receivers.slack-ops-alerts.slack.webhookUrlSecret: slack-ops-critical (#OPS-CRITICAL) and "
+     "slack-ops-alerts (#OPS-ALERTS) both read slackOpsCriticalWebhookUrl, but an incoming webhook posts only to "
+     "the channel it was created for; give each channel its own webhook secret, or use botTokenSecret"),
+    ("a Slack webhook and a bot token", "vigie:alerting", "receivers.slack-ops-alerts.slack.botTokenSecret",
+     "slackBotToken",
+     "vigie:alerting.receivers.slack-ops-alerts.slack: give exactly one of webhookUrlSecret (an incoming webhook, "
+     "one per channel) and botTokenSecret (a bot token, which posts to any channel it has joined)"),
+    ("neither a Slack webhook nor a bot token", "vigie:alerting",
+     "receivers.slack-ops-alerts.slack.webhookUrlSecret", ...,
+     "vigie:alerting.receivers.slack-ops-alerts.slack: give exactly one of webhookUrlSecret (an incoming webhook, "
+     "one per channel) and botTokenSecret (a bot token, which posts to any channel it has joined)"),
     ("secret value where a key is named", "vigie:alerting", "receivers.slack-ops-alerts.slack.webhookUrlSecret",
      CANARY,
      "vigie:alerting.receivers.slack-ops-alerts.slack.webhookUrlSecret: must name a Pulumi secret config key "
@@ -66,6 +79,9 @@ EDITS: list[tuple[str, str, str, Any, str]] = [
     ("schedule longer than staleness", "vigie:drift", "schedule", "0 3 1 * *",
      "vigie:drift.schedule: DriftJobStale's threshold (8d) must exceed the schedule's longest gap between runs "
      "(31d), or the job looks stale between two healthy runs; raise vigie:alerts.DriftJobStale.threshold"),
+    ("malformed report cron", "vigie:report", "schedule", "0 7 * * monday",
+     "vigie:report.schedule: day of week 'monday' must be *, a number, a name (sun-sat) or a range, with an "
+     "optional /step"),
     ("required key missing", "vigie:model", "version", ...,
      "vigie:model.version: required key is missing"),
     ("threshold on an alert without one", "vigie:alerts", "Watchdog.threshold", 1,
@@ -176,3 +192,16 @@ def test_missing_stack_files_are_reported(tmp_path: Path, vigie: CliRunner) -> N
     code, _, err = vigie("--project-dir", tmp_path, "render", "--all")
     assert (code, err) == (2, f"error: {tmp_path}: no Pulumi.<stack>.yaml here: is this a Vigie project?\n")
     assert not (tmp_path / "generated").exists()
+
+
+def test_a_report_schedule_in_a_stack_without_business_e_mail_is_refused(
+    project: Path, vigie: CliRunner
+) -> None:
+    """dev routes business alerts to Slack: there is nobody to mail a weekly report to."""
+    edit_stack(project / "Pulumi.dev.yaml", "vigie:report", "schedule", "0 8 * * 1")
+    code, out, err = vigie("--project-dir", project, "render", "--stack", "dev")
+    assert (code, out) == (2, "")
+    assert err == (
+        "error: Pulumi.dev.yaml: vigie:report: the business route (vigie:alerting.routes.business) has no e-mail "
+        "receiver to send the weekly report to; add one or remove vigie:report\n"
+    )

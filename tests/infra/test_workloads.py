@@ -10,8 +10,10 @@ from infra.cli import parser
 from infra.labels import PART_OF, PART_OF_LABEL, STACK_LABEL
 from infra.manifests.data_volume import DATA_DIR, in_cluster, stack_uris
 from infra.manifests.drift_cronjob import SETTINGS_DIR
-from infra.manifests.names import endpoints
+from infra.manifests.names import REPORT_JOB, endpoints
+from infra.manifests.report_cronjob import SECRETS_DIR, SECRETS_VOLUME
 from infra.manifests.scoring import serve_document
+from rules_src.alertmanager import CREDENTIALS_SECRET
 from rules_src.stack import load_stack
 from tests.conftest import PROJECT_DIR
 from tests.infra.pulumi_run import Deployment
@@ -23,14 +25,24 @@ def _pod_templates(deployment: Deployment) -> dict[str, dict[str, Any]]:
     """Every pod template Vigie defines, by owner, with whether it serves (and so must be probed)."""
     (ray,) = deployment.manifests("RayService")
     (pushgateway,) = deployment.manifests("Deployment")
-    (cron_job,) = deployment.manifests("CronJob")
+    cron_job = deployment.named("CronJob", "vigie-drift")
     cluster = ray["spec"]["rayClusterConfig"]
-    return {
+    templates = {
         "ray head": cluster["headGroupSpec"]["template"],
         "ray workers": cluster["workerGroupSpecs"][0]["template"],
         "pushgateway": pushgateway["spec"]["template"],
         "drift job": cron_job["spec"]["jobTemplate"]["spec"]["template"],
     }
+    report = _report_job(deployment)
+    if report is not None:
+        templates["report job"] = report["spec"]["jobTemplate"]["spec"]["template"]
+    return templates
+
+
+def _report_job(deployment: Deployment) -> dict[str, Any] | None:
+    """The business report's CronJob: only a stack whose business route has e-mail receivers has one."""
+    found = [m for m in deployment.manifests("CronJob") if m["metadata"]["name"] == REPORT_JOB]
+    return found[0] if found else None
 
 
 def test_every_pod_runs_non_root_with_the_default_seccomp_profile(deployment: Deployment) -> None:
@@ -75,14 +87,21 @@ def test_serving_pods_have_liveness_and_readiness_probes(deployment: Deployment)
     for owner in ("ray head", "ray workers", "pushgateway"):
         (container,) = templates[owner]["spec"]["containers"]
         assert container["livenessProbe"]["httpGet"] and container["readinessProbe"]["httpGet"], owner
-    (job,) = deployment.manifests("CronJob")
+    job = deployment.named("CronJob", "vigie-drift")
     assert job["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"] > 0
 
 
 def test_only_the_ray_head_mounts_a_service_account_token(deployment: Deployment) -> None:
     """The autoscaler sidecar in the head scales the cluster through the API; nothing else calls it."""
     mounted = {o: t["spec"]["automountServiceAccountToken"] for o, t in _pod_templates(deployment).items()}
-    assert mounted == {"ray head": True, "ray workers": False, "pushgateway": False, "drift job": False}
+    reports = {"report job": False} if _report_job(deployment) else {}
+    assert mounted == {
+        "ray head": True,
+        "ray workers": False,
+        "pushgateway": False,
+        "drift job": False,
+        **reports,
+    }
 
 
 def test_every_object_and_pod_carries_vigie_labels(deployment: Deployment) -> None:
@@ -129,7 +148,7 @@ def test_ray_service_autoscales_workers_within_the_serving_bounds(deployment: De
 def test_drift_cron_job_runs_the_drift_cli_one_run_at_a_time(deployment: Deployment) -> None:
     stack = load_stack(PROJECT_DIR, deployment.stack)
     s = stack.settings
-    (cron_job,) = deployment.manifests("CronJob")
+    cron_job = deployment.named("CronJob", "vigie-drift")
     spec = cron_job["spec"]
     assert (spec["schedule"], spec["concurrencyPolicy"]) == (s.drift.schedule, "Forbid")
     job = spec["jobTemplate"]["spec"]
@@ -148,7 +167,7 @@ def test_drift_cron_job_runs_the_drift_cli_one_run_at_a_time(deployment: Deploym
 
 
 def test_drift_job_has_its_own_service_account_and_no_api_rights(deployment: Deployment) -> None:
-    (account,) = deployment.manifests("ServiceAccount")
+    account = deployment.named("ServiceAccount", "vigie-drift")
     assert account["automountServiceAccountToken"] is False
     kinds = {r.inputs["kind"] for r in deployment.kubernetes_objects()}
     assert not kinds & {"Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"}
@@ -171,7 +190,7 @@ def test_scoring_and_drift_pods_see_the_same_storage(deployment: Deployment) -> 
     model, log, reports = (in_cluster(uri) for uri in stack_uris(s.model, s.serving, s.drift))
     args = serve_document(s.serving, s.model)["applications"][0]["args"]
     assert (args["artifact_uri"], args["prediction_log_uri"]) == (model, log)
-    (cron_job,) = deployment.manifests("CronJob")
+    cron_job = deployment.named("CronJob", "vigie-drift")
     command = cron_job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["command"]
     parsed = parser().parse_args(command[1:])
     assert (parsed.model_uri, parsed.log_uri, parsed.output_uri) == (model, log, reports)
@@ -183,3 +202,47 @@ def test_scoring_and_drift_pods_see_the_same_storage(deployment: Deployment) -> 
             m["name"]: m["mountPath"] for m in templates[owner]["spec"]["containers"][0]["volumeMounts"]
         }
         assert mounts["data"] == DATA_DIR, owner
+
+
+def test_report_cron_job_mails_the_business_report_with_only_the_smtp_passwords(
+    deployment: Deployment,
+) -> None:
+    """Beside the credentials Secret (a pod mounts Secrets of its own namespace), it mounts only the business
+    receivers' SMTP password keys, where its command reads them; dev, whose business route has no e-mail, has no
+    report."""
+    s = load_stack(PROJECT_DIR, deployment.stack).settings
+    emails = s.alerting.business_emails()
+    cron_job = _report_job(deployment)
+    assert (cron_job is not None) == bool(emails) == (deployment.stack != "dev")
+    if cron_job is None:
+        return
+    spec = cron_job["spec"]
+    assert (cron_job["metadata"]["namespace"], spec["schedule"], spec["concurrencyPolicy"]) == (
+        s.monitoring.namespace, s.report.schedule, "Forbid",
+    )  # fmt: skip
+    pod = spec["jobTemplate"]["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    args = parser().parse_args(container["command"][1:])
+    assert (args.command, args.report_command, args.stack, args.project_dir) == (
+        "report", "business", deployment.stack, Path(SETTINGS_DIR),
+    )  # fmt: skip
+    assert (args.prometheus, args.secrets_dir) == (
+        endpoints(s.monitoring, s.serving)["prometheus"].url, Path(SECRETS_DIR),
+    )  # fmt: skip
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert volumes[SECRETS_VOLUME]["secret"] == {
+        "secretName": CREDENTIALS_SECRET,
+        "items": [{"key": e.password_secret, "path": e.password_secret} for e in emails.values()],
+    }
+    mounts = {m["name"]: m for m in container["volumeMounts"]}
+    assert (mounts[SECRETS_VOLUME]["mountPath"], mounts[SECRETS_VOLUME]["readOnly"]) == (SECRETS_DIR, True)
+    assert pod["serviceAccountName"] == REPORT_JOB and container["image"] == s.platform.images.vigie
+
+
+def test_report_settings_file_loads_as_the_deployed_stack(deployment: Deployment, tmp_path: Path) -> None:
+    maps = [m for m in deployment.manifests("ConfigMap") if m["metadata"]["name"] == "vigie-report-settings"]
+    for config_map in maps:
+        ((file_name, text),) = config_map["data"].items()
+        (tmp_path / file_name).write_text(text)
+        assert load_stack(tmp_path, deployment.stack) == load_stack(PROJECT_DIR, deployment.stack)
+    assert len(maps) == (deployment.stack != "dev")

@@ -27,5 +27,5 @@ def test_an_unknown_alert_name_is_a_key_error_naming_it() -> None:
 def test_links_join_under_their_base_with_or_without_a_trailing_slash(base: str) -> None:
     alert = load_stack(PROJECT_DIR, "prod").alerts.named("LatencyP95High")
     links = Links(BaseUrl(base), BaseUrl("https://grafana.example/"))
-    assert links.runbook(alert) == "https://runbooks.example/vigie/LatencyP95High"
+    assert links.runbook(alert) == "https://runbooks.example/vigie/LatencyP95High.md"
     assert links.dashboard(alert) == "https://grafana.example/d/vigie-operations"
