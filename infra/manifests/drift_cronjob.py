@@ -58,16 +58,21 @@ def drift_service_account(job: DriftJobSlice) -> dict[str, Any]:
     }
 
 
-def drift_settings(job: DriftJobSlice, settings: StackSettings) -> dict[str, Any]:
-    """The settings file `vigie --project-dir SETTINGS_DIR drift run` loads and validates; it holds every
-    section, hence the whole `settings`."""
-    file_name = stack_file(Path(SETTINGS_DIR), job.stack_name).name
+def settings_config_map(metadata: dict[str, Any], stack_name: str, settings: StackSettings) -> dict[str, Any]:
+    """The ConfigMap a job mounts at SETTINGS_DIR: the stack's settings as the Pulumi.<stack>.yaml that
+    `vigie --project-dir SETTINGS_DIR …` loads and validates."""
+    file_name = stack_file(Path(SETTINGS_DIR), stack_name).name
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": _metadata(job, DRIFT_SETTINGS),
+        "metadata": metadata,
         "data": {file_name: to_yaml(stack_file_document(settings))},
     }
+
+
+def drift_settings(job: DriftJobSlice, settings: StackSettings) -> dict[str, Any]:
+    """The settings file `vigie drift run` reads; it holds every section, hence the whole `settings`."""
+    return settings_config_map(_metadata(job, DRIFT_SETTINGS), job.stack_name, settings)
 
 
 def drift_command(job: DriftJobSlice) -> list[str]:

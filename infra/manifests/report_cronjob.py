@@ -6,16 +6,13 @@ stack's settings mounted as the Pulumi.<stack>.yaml the command reads."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from infra.labels import common_labels
-from infra.manifests.drift_cronjob import SETTINGS_DIR, SETTINGS_VOLUME, TIME_ZONE, stack_file_document
+from infra.manifests.drift_cronjob import SETTINGS_DIR, SETTINGS_VOLUME, TIME_ZONE, settings_config_map
 from infra.manifests.names import REPORT_JOB, REPORT_SETTINGS
 from infra.manifests.pods import TMP_DIR, requirements, tmp_mount, tmp_volume
 from infra.manifests.security import VIGIE_GROUP, VIGIE_USER, container_security, pod_security
-from infra.serialize import to_yaml
-from infra.settings.loader import stack_file
 from infra.settings.model import Platform, Report, StackSettings
 from rules_src.alertmanager import CREDENTIALS_SECRET
 
@@ -57,14 +54,8 @@ def report_service_account(job: ReportJobSlice) -> dict[str, Any]:
 
 
 def report_settings(job: ReportJobSlice, settings: StackSettings) -> dict[str, Any]:
-    """The settings file `vigie --project-dir SETTINGS_DIR report business` loads and validates."""
-    file_name = stack_file(Path(SETTINGS_DIR), job.stack_name).name
-    return {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": _metadata(job, REPORT_SETTINGS),
-        "data": {file_name: to_yaml(stack_file_document(settings))},
-    }
+    """The settings file `vigie report business` reads."""
+    return settings_config_map(_metadata(job, REPORT_SETTINGS), job.stack_name, settings)
 
 
 def report_command(job: ReportJobSlice) -> list[str]:
