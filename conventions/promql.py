@@ -118,8 +118,8 @@ def rate(selector: Selector, window: str, offset: str = "") -> Call:
     return Call("rate", (Range(selector, window, offset),))
 
 
-def increase(selector: Selector, window: str) -> Call:
-    return Call("increase", (Range(selector, window),))
+def increase(selector: Selector, window: str, offset: str = "") -> Call:
+    return Call("increase", (Range(selector, window, offset),))
 
 
 def histogram_quantile(quantile: float, buckets: Expr) -> Call:
@@ -252,6 +252,9 @@ class Scope:
     requests is a 10 % error rate that nobody should be paged for."""
     min_replicas: int = 1
     """Healthy replicas the service keeps at least (serving.autoscaling.minReplicas): fewer pages."""
+    log_lag: str = ""
+    """How long a scored application may wait before the prediction log writes it
+    (serving.predictionLog.flushInterval); empty for dashboards."""
 
     @classmethod
     def grafana(cls, namespace: str, application: str, stack: str) -> Scope:

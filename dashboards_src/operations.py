@@ -145,10 +145,11 @@ def latency_quantiles(alerts: Alerts) -> Any:
 
 
 def cpu_usage(alerts: Alerts) -> Any:
-    """CPU against the line above which autoscaling should already have acted."""
+    """CPU against the line above which Serve's policy adds replicas and, held for the `for`, the alert fires."""
     return style.timeseries(
         "CPU usage",
-        "Mean CPU utilisation of the scoring cluster's nodes; dashed: the CPU alert threshold.",
+        "Mean CPU utilisation of the scoring cluster's worker nodes; dashed: CpuUsageHigh's threshold, also the "
+        "mean replica CPU above which the autoscaling policy adds replicas.",
         [Query(q.cpu_usage(), style.legend(c.NAMESPACE))],
         unit="percent",
         max_value=100,

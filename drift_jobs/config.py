@@ -8,7 +8,7 @@ from pathlib import Path
 
 from drift_jobs.errors import DriftJobError
 from infra.settings.model import Drift
-from infra.settings.types import resolve_location
+from infra.settings.types import local_location, resolve_location
 from rules_src.alerts import drift as drift_alerts
 from rules_src.stack import Stack
 
@@ -58,6 +58,11 @@ class JobConfig:
         return self.window_end.strftime(RUN_ID_FORMAT)
 
 
+def _location(override: str | None, setting: str, project_dir: Path) -> str:
+    """An explicit URI as given (the CronJob's, the bucket itself); a setting as local runs keep it."""
+    return resolve_location(override, project_dir) if override else local_location(setting, project_dir)
+
+
 def job_config(
     stack: Stack,
     project_dir: Path,
@@ -67,16 +72,16 @@ def job_config(
     model_uri: str | None = None,
     reports_uri: str | None = None,
 ) -> JobConfig:
-    """The stack's settings, each URI replaced by its override when given and resolved under the project."""
+    """The stack's settings, each URI replaced by its override when given; relative ones under the project."""
     settings = stack.settings
     threshold = stack.alerts.named(drift_alerts.DATA_DRIFT.name).threshold
     increase = stack.alerts.named(drift_alerts.MODEL_PERFORMANCE.name).threshold
     assert threshold is not None and increase is not None  # ratio alerts: the catalog gives them a threshold
     return JobConfig(
         stack=stack.name,
-        model_uri=resolve_location(model_uri or settings.model.artifact_uri, project_dir),
-        log_uri=resolve_location(log_uri or settings.serving.prediction_log.uri, project_dir),
-        reports_uri=resolve_location(reports_uri or settings.drift.reports_uri, project_dir),
+        model_uri=_location(model_uri, settings.model.artifact_uri, project_dir),
+        log_uri=_location(log_uri, settings.serving.prediction_log.uri, project_dir),
+        reports_uri=_location(reports_uri, settings.drift.reports_uri, project_dir),
         pushgateway=pushgateway,
         window_end=now,
         drift=settings.drift,

@@ -3,12 +3,13 @@ only once all are written, so a failed run never leaves a partial folder where a
 
 from __future__ import annotations
 
+import posixpath
 import secrets
 from pathlib import Path
 
 from fsspec import AbstractFileSystem
 
-from drift_jobs.storage import filesystem, join, writable
+from drift_jobs.storage import filesystem, is_local, join, writable
 
 
 def publish(staged: Path, reports_uri: str, stack: str, run_id: str) -> str:
@@ -36,11 +37,22 @@ def publish(staged: Path, reports_uri: str, stack: str, run_id: str) -> str:
 
 def _swap_in(fs: AbstractFileSystem, staging: str, final: str, retired: str) -> None:
     if not fs.exists(final):
-        fs.mv(staging, final, recursive=True)
+        _move(fs, staging, final)
         return
-    fs.mv(final, retired, recursive=True)
+    _move(fs, final, retired)
     try:
-        fs.mv(staging, final, recursive=True)
+        _move(fs, staging, final)
     except BaseException:
-        fs.mv(retired, final, recursive=True)
+        _move(fs, retired, final)
         raise
+
+
+def _move(fs: AbstractFileSystem, source: str, target: str) -> None:
+    """A rename on a local disk; file by file on an object store, which has no folders to move (s3fs takes a
+    folder it has not listed for a missing key)."""
+    if is_local(fs):
+        fs.mv(source, target, recursive=True)
+    else:
+        for path in fs.find(source):
+            fs.mv(path, join(target, posixpath.relpath(path, source)))
+    fs.invalidate_cache()

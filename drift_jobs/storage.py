@@ -24,10 +24,14 @@ def join(root: str, *parts: str) -> str:
     return posixpath.join(root, *parts)
 
 
+def is_local(fs: AbstractFileSystem) -> bool:
+    protocols = (fs.protocol,) if isinstance(fs.protocol, str) else fs.protocol
+    return "file" in protocols
+
+
 def location(fs: AbstractFileSystem, path: str) -> str:
     """How messages name a file: a plain path when local, its URI (credentials removed) otherwise."""
-    protocols = (fs.protocol,) if isinstance(fs.protocol, str) else fs.protocol
-    return path if "file" in protocols else shown(fs.unstrip_protocol(path))
+    return path if is_local(fs) else shown(fs.unstrip_protocol(path))
 
 
 @contextmanager

@@ -9,7 +9,8 @@ from typing import Any
 
 from dashboards_src.build import dashboards
 from dashboards_src.panel_index import panel_index
-from infra.manifests.concerns import for_review
+from infra.manifests import drift_dag
+from infra.manifests.concerns import drift_dag_slice, for_review
 from infra.manifests.selectors import monitored_labels
 from infra.serialize import to_json, to_yaml, to_yaml_documents
 from rules_src.alertmanager import alertmanager_config
@@ -30,6 +31,7 @@ PROMETHEUS_RULE_NAME = "vigie-rules"
 DASHBOARDS_DIR = "dashboards"
 MANIFESTS_DIR = "manifests"
 RELEASES_DIR = f"{MANIFESTS_DIR}/releases"
+AIRFLOW_DIR = "airflow"
 
 
 def source_of(stack: Stack) -> str:
@@ -69,6 +71,14 @@ def runbook_files(stack: Stack, routing: dict[str, Any], boards: dict[str, dict[
     return {f"{RUNBOOKS_DIR}/{name}": text for name, text in pages.items()}
 
 
+def dag_files(stack: Stack) -> dict[str, str]:
+    """`airflow/vigie_drift_<stack>.py`, for a stack whose drift job Airflow schedules."""
+    if stack.settings.drift.scheduler != "airflow":
+        return {}
+    name = drift_dag.dag_file_name(stack.name)
+    return {f"{AIRFLOW_DIR}/{name}": drift_dag.dag_file(drift_dag_slice(stack), source_of(stack))}
+
+
 def render_stack(stack: Stack) -> dict[str, str]:
     source = source_of(stack)
     tests, long_tests = rule_tests(stack.alerts, RULES_FILE)
@@ -84,6 +94,7 @@ def render_stack(stack: Stack) -> dict[str, str]:
         **{f"{DASHBOARDS_DIR}/{uid}.json": to_json(data) for uid, data in boards.items()},
         **runbook_files(stack, routing, boards),
         **manifest_files(stack),
+        **dag_files(stack),
     }
     empty = sorted(name for name, text in files.items() if not text.strip())
     if empty:

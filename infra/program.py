@@ -65,10 +65,17 @@ def outputs(stack: Stack, monitoring: Monitoring, scoring: ScoringService) -> di
             for role, endpoint in endpoints(stack.settings.monitoring, stack.settings.serving).items()
         },
         "grafanaUrl": str(stack.settings.monitoring.grafana_url),
+        **_scoring_url(stack),
         "grafanaAdminUser": GRAFANA_ADMIN_USER,
         "grafanaAdminPassword": monitoring.grafana_admin_password,
     }
     return found
+
+
+def _scoring_url(stack: Stack) -> dict[str, str]:
+    """Where callers reach the scoring API through the Ingress, when the stack names its host."""
+    host = stack.settings.platform.scoring.ingress.host
+    return {"scoringUrl": f"https://{host}"} if host else {}
 
 
 def main() -> None:

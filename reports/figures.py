@@ -19,10 +19,9 @@ MINUTE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
-class Day:
-    """One UTC day's decisions and the sum and count of the scores returned."""
+class Tally:
+    """Decisions and the sum and count of the scores returned, over a day or a week."""
 
-    day: date
     accepted: int
     rejected: int
     score_sum: float
@@ -42,32 +41,20 @@ class Day:
 
 
 @dataclass(frozen=True)
-class WeekFigures:
+class Day(Tally):
+    """One UTC day's tally."""
+
+    day: date
+
+
+@dataclass(frozen=True)
+class WeekFigures(Tally):
+    """The week's tally (its days summed), its days and the model versions that decided."""
+
     week: IsoWeek
     days: tuple[Day, ...]
     versions: dict[str, int]
     """Applications decided per model version, most first."""
-
-    @property
-    def accepted(self) -> int:
-        return sum(d.accepted for d in self.days)
-
-    @property
-    def rejected(self) -> int:
-        return sum(d.rejected for d in self.days)
-
-    @property
-    def decisions(self) -> int:
-        return self.accepted + self.rejected
-
-    @property
-    def refusal_rate(self) -> float | None:
-        return self.rejected / self.decisions if self.decisions else None
-
-    @property
-    def score_mean(self) -> float | None:
-        count = sum(d.score_count for d in self.days)
-        return sum(d.score_sum for d in self.days) / count if count else None
 
 
 @dataclass(frozen=True)
@@ -100,20 +87,29 @@ def week_figures(prometheus: Prometheus, scope: Scope, week: IsoWeek) -> WeekFig
     score_count = _by_day(_daily(prometheus, q.daily_total(scope, c.SCORE.count), week), week)
     accepted_days, rejected_days = _by_day(accepted, week), _by_day(rejected, week)
     days = tuple(
-        Day(start.date(), round(accepted_days[i]), round(rejected_days[i]), score_sum[i], score_count[i])
+        Day(round(accepted_days[i]), round(rejected_days[i]), score_sum[i], score_count[i], day=start.date())
         for i, start in enumerate(week.days())
     )
     versions: dict[str, float] = defaultdict(float)
     for one in (*accepted, *rejected):
         versions[one.labels.get(c.MODEL_VERSION, "")] += sum(v for _, v in one.points)
     served = {name: round(n) for name, n in sorted(versions.items(), key=lambda kv: (-kv[1], kv[0]))}
-    return WeekFigures(week, days, {name: n for name, n in served.items() if n > 0})
+    return WeekFigures(
+        accepted=sum(d.accepted for d in days),
+        rejected=sum(d.rejected for d in days),
+        score_sum=sum(d.score_sum for d in days),
+        score_count=sum(d.score_count for d in days),
+        week=week,
+        days=days,
+        versions={name: n for name, n in served.items() if n > 0},
+    )
 
 
 def firings(prometheus: Prometheus, scope: Scope, alertnames: tuple[str, ...], week: IsoWeek,
             now: datetime) -> list[Firing]:  # fmt: skip
-    """Each stretch of minutes in the week (up to `now`) during which one of `alertnames` fired, in order."""
-    end = min(week.end, now.astimezone(UTC))
+    """Each stretch of minutes in the week (up to `now`) during which one of `alertnames` fired, in order. The
+    minute `now` is in counts: its point is the minute's end, even when that is still ahead."""
+    end = min(week.end, _minute_end(now.astimezone(UTC)))
     if not alertnames or end <= week.start + MINUTE:
         return []
     found: list[Firing] = []
@@ -126,3 +122,9 @@ def firings(prometheus: Prometheus, scope: Scope, alertnames: tuple[str, ...], w
             else:
                 found.append(Firing(name, minute_end - MINUTE, minute_end))
     return sorted(found, key=lambda f: (f.start, f.alertname))
+
+
+def _minute_end(moment: datetime) -> datetime:
+    """The end of the minute `moment` is in (`moment` itself on a minute's edge)."""
+    start = moment.replace(second=0, microsecond=0)
+    return start if start == moment else start + MINUTE

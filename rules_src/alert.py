@@ -90,6 +90,14 @@ def recorded_above(recording: c.Recording) -> ExprBuilder:
 
 
 @dataclass(frozen=True)
+class Prose:
+    """A runbook's likely causes and first actions, like AlertSpec's own."""
+
+    causes: tuple[str, ...]
+    actions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class AlertSpec:
     """An alert as its family file defines it, with the seed's defaults."""
 
@@ -125,6 +133,9 @@ class AlertSpec:
     related: tuple[str, ...] = ()
     """Series names (from the contract) that show the alert's causes besides those its expression reads: the
     runbook points at the dashboard panels reading either."""
+    on_airflow: Prose | None = None
+    """For a drift-job alert, whose `causes` and `actions` speak of the CronJob: those of a stack whose
+    drift.scheduler is airflow, where the generated DAG runs the job."""
 
 
 @dataclass(frozen=True)
@@ -165,6 +176,10 @@ class Alert:
     def description_for(self, value: float, labels: dict[str, str]) -> str:
         """The description as Prometheus renders it for `value` and `labels` (for generated rule tests)."""
         return self._description(go_format(value, self.spec.value_format), labels)
+
+    def description_with(self, value: str, labels: dict[str, str]) -> str:
+        """The description with `value` as given (a slot another program fills) and the labels' values."""
+        return self._description(value, labels)
 
     def _description(self, value: str, labels: _Labels) -> str:
         return self.spec.description.format_map(

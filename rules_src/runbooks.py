@@ -21,8 +21,9 @@ import promql_parser
 
 from conventions import contract as c
 from conventions import routing
+from infra.airflow import drift_dag
 from infra.settings.model import Receiver, StackSettings
-from rules_src.alert import Alert
+from rules_src.alert import Alert, Prose
 from rules_src.recording import recording_rules
 from rules_src.stack import RUNBOOK_INDEX, Alerts, Stack, runbook_file
 
@@ -44,8 +45,13 @@ SLOTS = (
     "min_replicas",
     "threshold",
     "for_",
+    "dag",
+    "drift_task",
+    "alert_task",
+    "airflow_namespace",
 )
-"""The stack's values an alert's impact, causes and actions may name as `{slot}`."""
+"""The stack's values an alert's impact, causes and actions may name as `{slot}`; the last four are the drift
+DAG's id, its two tasks' ids and Airflow's namespace, for the text a stack run by Airflow reads."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,7 @@ def _page(
     reads = metric_names(expr)
     route = stack.settings.alerting.routes.by_category()[spec.category]
     text = _Texts(alert, stack)
+    prose = _prose(alert, stack.settings)
     return {
         "name": alert.name,
         "summary": alert.summary(),
@@ -137,8 +144,8 @@ def _page(
         "threshold": alert.threshold_text(),
         "for_": str(alert.for_),
         "impact": text(spec.impact),
-        "causes": [text(x) for x in spec.causes],
-        "actions": [text(x) for x in spec.actions],
+        "causes": [text(x) for x in prose.causes],
+        "actions": [text(x) for x in prose.actions],
         "expr": expr,
         "recordings": [
             {"name": n, "help": helps[n], "expr": recorded[n]} for n in sorted(reads & recorded.keys())
@@ -151,6 +158,14 @@ def _page(
         "muted_by": [{**m, "sources": _pages(m["sources"])} for m in rules.muting(alert)],
         "mutes": _pages(rules.muted_by(alert)),
     }
+
+
+def _prose(alert: Alert, settings: StackSettings) -> Prose:
+    """The causes and actions for what runs this stack's drift job: the spec's own speak of the CronJob."""
+    spec = alert.spec
+    if settings.drift.scheduler == "airflow" and spec.on_airflow is not None:
+        return spec.on_airflow
+    return Prose(spec.causes, spec.actions)
 
 
 def _pages(names: Sequence[str]) -> list[dict[str, str]]:
@@ -172,6 +187,10 @@ class _Texts:
             "min_replicas": scope.min_replicas,
             "threshold": alert.threshold_text(),
             "for_": alert.for_,
+            "dag": drift_dag.dag_id(scope.stack),
+            "drift_task": drift_dag.DRIFT_TASK,
+            "alert_task": drift_dag.ALERT_TASK,
+            "airflow_namespace": stack.settings.drift.airflow.namespace,
         }
         assert set(self._values) == set(SLOTS)
 

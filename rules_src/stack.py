@@ -16,7 +16,7 @@ from infra.settings.errors import SettingsError, key_path
 from infra.settings.loader import read_stack_file, stack_file
 from infra.settings.model import AlertOverride, StackSettings
 from infra.settings.types import BaseUrl
-from infra.settings.validation import secret_keys, validate_settings
+from infra.settings.validation import secret_keys, storage_secret_keys, validate_settings
 from rules_src.alert import Alert, AlertSpec, Scope, Unit, format_threshold
 from rules_src.alerts import BY_NAME, CATALOG, error_rate
 from rules_src.alerts import drift as drift_alerts
@@ -80,6 +80,11 @@ class Stack:
         """The secret config keys the receivers name, sorted."""
         return secret_keys(self.settings)
 
+    @property
+    def config_secret_keys(self) -> tuple[str, ...]:
+        """Every secret config key the stack file needs: the receivers' and the object storage's, sorted."""
+        return tuple(sorted({*self.secret_keys, *storage_secret_keys(self.settings)}))
+
 
 def build_stack(name: str, values: Mapping[str, object], secrets: set[str], source: str) -> Stack:
     """Validate a stack's `vigie:` config (clear values by key, and the keys holding secrets) and resolve it."""
@@ -96,6 +101,7 @@ def resolve_stack(name: str, settings: StackSettings, source: str) -> Stack:
         settings.model.version,
         settings.alerting.min_request_rate,
         serving.autoscaling.min_replicas,
+        str(serving.prediction_log.flush_interval),
     )
     links = Links(settings.alerting.runbook_base_url, settings.monitoring.grafana_url)
     alerts = _never_ran_grace(_resolve_alerts(settings, source), settings)
@@ -104,6 +110,7 @@ def resolve_stack(name: str, settings: StackSettings, source: str) -> Stack:
     _check_schedule(stack, source)
     _check_never_ran(stack, source)
     _check_retries(stack, source)
+    _check_airflow_retries(stack, source)
     return stack
 
 
@@ -238,3 +245,28 @@ def _check_retries(stack: Stack, source: str) -> None:
             f"{where}: DriftJobFailed's for ({failed.for_}) must be at least the drift job's activeDeadline "
             f"({deadline}), or a failed try that a retry mends pages anyway",
         )
+
+
+def _check_airflow_retries(stack: Stack, source: str) -> None:
+    """On Airflow the tries of a run are separate: a failed try's pushed status (last run failed) stays through
+    the retry delay and the next try until a try succeeds. A try can fail at once, so a run that its last retry
+    mends shows failed for at most backoffLimit * (retryDelay + a try's timeout): that must stay below
+    DriftJobFailed's `for`, or the run pages before it succeeds."""
+    s = stack.settings
+    failed = stack.alerts.named(drift_alerts.DRIFT_JOB_FAILED.name)
+    if s.drift.scheduler != "airflow" or not failed.enabled:
+        return
+    pods, delay = s.platform.drift_job, s.drift.airflow.retry_delay
+    longest = pods.backoff_limit * (delay.seconds + pods.try_timeout_seconds)
+    if longest < failed.for_.seconds:
+        return
+    overridden = failed.name in s.alerts and s.alerts[failed.name].for_ is not None
+    where = key_path(("alerts", failed.name, "for") if overridden else ("drift", "airflow", "retryDelay"))
+    raise SettingsError(
+        source,
+        f"{where}: on Airflow a failed try shows until a later try ends, so platform.driftJob.backoffLimit * "
+        "(drift.airflow.retryDelay + platform.driftJob.activeDeadline / (1 + backoffLimit)) = "
+        f"{pods.backoff_limit} * ({delay} + {format_duration(pods.try_timeout_seconds)}) = "
+        f"{format_duration(longest)} must stay below DriftJobFailed's for ({failed.for_}), or a run that a retry "
+        "mends pages anyway; shorten the retries or raise vigie:alerts.DriftJobFailed.for",
+    )

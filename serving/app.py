@@ -11,12 +11,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+import ray
 from fastapi import FastAPI
 from ray import serve
 from ray.serve import Application, Deployment
 
 from serving.api import build_api
 from serving.artifact import load_artifact
+from serving.autoscaling_policy import CPU_STAT
+from serving.cpu_meter import CpuMeter
 from serving.faults import FaultInjector, SharedFaults
 from serving.loopback import keep_replica_on_loopback
 from serving.metrics import ServeMetrics
@@ -37,12 +40,13 @@ class _Item:
 
 
 class CreditScorerReplica:
-    """Loads the model, exports the contract's metrics and writes the prediction log."""
+    """Loads the model, exports the contract's metrics, writes the prediction log and reports its CPU to Serve."""
 
     def __init__(self, options: dict[str, Any]) -> None:
         keep_replica_on_loopback()
         self._options = ScoringOptions.model_validate(options)
-        scorer = Scorer(load_artifact(self._options.artifact_uri), self._options.model_version)
+        artifact = load_artifact(self._options.artifact_uri, self._options.declared_version)
+        scorer = Scorer(artifact, self._options.model_version)
         self._metrics = ServeMetrics(scorer.model_version, scorer.threshold)
         log_options = LogOptions(
             self._options.prediction_log_uri,
@@ -63,6 +67,8 @@ class CreditScorerReplica:
         batching = cast(Any, self._score_batch)  # serve.batch's typing omits the setters it adds
         batching.set_max_batch_size(self._options.max_batch_size)
         batching.set_batch_wait_timeout_s(self._options.batch_wait_timeout_s)
+        reserved = ray.get_runtime_context().get_assigned_resources()  # type: ignore[no-untyped-call]
+        self._cpu = CpuMeter(reserved["CPU"])
 
     def __serve_build_asgi_app__(self) -> FastAPI:
         return build_api(self, self._options.max_request_bytes, self._faults)
@@ -86,6 +92,10 @@ class CreditScorerReplica:
 
     def ready(self) -> bool:
         return self._service.ready()
+
+    def record_autoscaling_stats(self) -> dict[str, float]:
+        """Serve calls this on every autoscaling record tick; the policy reads the figure from its controller."""
+        return {CPU_STAT: self._cpu.share()}
 
     def check_health(self) -> None:
         if not self._service.ready():

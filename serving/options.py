@@ -21,6 +21,9 @@ class ScoringOptions(BaseModel):
     model_version: str | None = Field(
         None, min_length=1, description="Report this version instead of the artifact's (local runs only)."
     )
+    declared_version: str = Field(
+        min_length=1, description="vigie:model.version: a replica refuses to start on an artifact of another."
+    )
     prediction_log_uri: str = Field(
         min_length=1, description="Root of the prediction log (path or fsspec URI)."
     )

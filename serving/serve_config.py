@@ -9,7 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from infra.settings.model import Model, Serving
-from infra.settings.types import resolve_location
+from infra.settings.types import local_location, resolve_location
+from rules_src.alerts.cpu import CPU_USAGE
+from rules_src.stack import Alerts
+from serving import autoscaling_policy
 from serving.options import DEPLOYMENT, IMPORT_PATH, ScoringOptions
 
 ROUTE_PREFIX = "/"
@@ -29,6 +32,8 @@ class Placement:
     spool_dir: str | None = None
     """The replicas' local spool folder where the platform provides one (a pod's emptyDir); None: the
     setting's, under base_dir."""
+    local: bool = False
+    """A local run: object-storage URIs are kept in base_dir's run folder (infra.settings.types.local_location)."""
 
 
 @dataclass(frozen=True)
@@ -39,9 +44,14 @@ class LocalOverrides:
     faults: bool = False
 
 
-def _uri(uri: str, base_dir: Path | None) -> str:
-    """Locally, relative locations are under the project; without a base (the RayService), as written."""
-    return uri if base_dir is None else resolve_location(uri, base_dir)
+def _uri(uri: str, placement: Placement) -> str:
+    """Relative locations under the base (the project, or the pod's data volume); object storage in the
+    project's run folder for a local run, as written otherwise; without a base, everything as written."""
+    if placement.base_dir is None:
+        return uri
+    if placement.local:
+        return local_location(uri, placement.base_dir)
+    return resolve_location(uri, placement.base_dir)
 
 
 def _memory_bytes(quantity: str) -> int:
@@ -52,13 +62,14 @@ def scoring_options(
     serving: Serving, model: Model, placement: Placement, overrides: LocalOverrides
 ) -> ScoringOptions:
     return ScoringOptions(
-        artifact_uri=_uri(model.artifact_uri, placement.base_dir),
+        artifact_uri=_uri(model.artifact_uri, placement),
         model_version=overrides.model_version,
-        prediction_log_uri=_uri(serving.prediction_log.uri, placement.base_dir),
+        declared_version=model.version,
+        prediction_log_uri=_uri(serving.prediction_log.uri, placement),
         flush_rows=serving.prediction_log.flush_rows,
         flush_interval_s=serving.prediction_log.flush_interval.seconds,
         max_unwritten_rows=serving.prediction_log.max_unwritten_rows,
-        spool_dir=placement.spool_dir or _uri(serving.prediction_log.spool_dir, placement.base_dir),
+        spool_dir=placement.spool_dir or _uri(serving.prediction_log.spool_dir, placement),
         log_close_timeout_s=serving.graceful_shutdown_timeout.seconds * LOG_CLOSE_SHARE,
         max_request_bytes=serving.max_request_bytes,
         max_batch_size=serving.batching.max_batch_size,
@@ -67,7 +78,23 @@ def scoring_options(
     )
 
 
-def deployment_config(serving: Serving) -> dict[str, Any]:
+def scaling_cpu_threshold(alerts: Alerts) -> float:
+    """The mean CPU share above which Serve adds replicas: CpuUsageHigh's threshold as the stack resolves it
+    (kept when the alert is disabled), so scaling acts at the line the alert watches."""
+    threshold = alerts.named(CPU_USAGE.name).threshold
+    assert threshold is not None, "CpuUsageHigh has a ratio threshold"
+    return threshold
+
+
+def autoscaling_policy_config(alerts: Alerts) -> dict[str, Any]:
+    """Serve's `autoscaling_config.policy`: Vigie's CPU-and-queue policy, built with the stack's CPU threshold."""
+    return {
+        "policy_function": autoscaling_policy.IMPORT_PATH,
+        "policy_kwargs": {"cpu_threshold": scaling_cpu_threshold(alerts)},
+    }
+
+
+def deployment_config(serving: Serving, alerts: Alerts) -> dict[str, Any]:
     """The CreditScorer deployment's options: concurrency, autoscaling, resources, shutdown budget."""
     scaling = serving.autoscaling
     return {
@@ -80,6 +107,8 @@ def deployment_config(serving: Serving) -> dict[str, Any]:
             "target_ongoing_requests": scaling.target_ongoing_requests,
             "upscale_delay_s": scaling.upscale_delay.seconds,
             "downscale_delay_s": scaling.downscale_delay.seconds,
+            "look_back_period_s": scaling.look_back_period.seconds,
+            "policy": autoscaling_policy_config(alerts),
         },
         "ray_actor_options": {
             "num_cpus": serving.resources.cpus,
@@ -102,6 +131,7 @@ def serve_environment(serving: Serving) -> dict[str, str]:
 def serve_config(
     serving: Serving,
     model: Model,
+    alerts: Alerts,
     placement: Placement | None = None,
     overrides: LocalOverrides | None = None,
 ) -> dict[str, Any]:
@@ -113,7 +143,7 @@ def serve_config(
         "route_prefix": ROUTE_PREFIX,
         "import_path": IMPORT_PATH,
         "args": options.model_dump(mode="json"),
-        "deployments": [deployment_config(serving)],
+        "deployments": [deployment_config(serving, alerts)],
     }
     if not serving.access_log:
         application["logging_config"] = {"enable_access_log": False}  # Serve logs every request by default

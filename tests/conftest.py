@@ -15,13 +15,21 @@ pytest_plugins = [
     "tests.drift_fixtures",
     "tests.model_fixtures",
     "tests.report_fixtures",
+    "tests.object_storage_fixtures",
 ]
 """The guardian that stops what the tests started however the run ends; fixtures that tests of several packages
 share: generated drift data and a running Pushgateway, a trained model, a backfilled Prometheus and an SMTP
-server for the business report (each built only when a test asks)."""
+server for the business report, an S3 server (each built only when a test asks)."""
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 STACKS = ("dev", "staging", "prod")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `first` run before the others (in their own order): `make test` runs two workers, which
+    take whole files in this order, so one worker spends the local stack's e2e file, mostly waiting for alerts,
+    while the other runs everything else."""
+    items.sort(key=lambda item: item.get_closest_marker("first") is None)
 
 
 @pytest.fixture

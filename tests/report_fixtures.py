@@ -135,12 +135,13 @@ class BackfilledPrometheus:
     pid: int
 
 
-@pytest.fixture(scope="session")
-def backfilled_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BackfilledPrometheus]:
-    """Prometheus 2.42 (Debian) over two backfilled weeks, scraping nothing, stopped by its PID."""
-    folder = tmp_path_factory.mktemp("report-prometheus")
+@contextmanager
+def serving_backfilled(
+    folder: Path, weeks: list[tuple[IsoWeek, list[DayTraffic]]]
+) -> Iterator[BackfilledPrometheus]:
+    """Prometheus 2.42 (Debian) over `weeks` backfilled, scraping nothing, stopped by its PID."""
     source = folder / "weeks.om"
-    source.write_text(openmetrics([(PREVIOUS_WEEK, NORMAL), (REPORTED_WEEK, HEAVY)]))
+    source.write_text(openmetrics(weeks))
     data = folder / "data"
     subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", f"--max-block-duration={BLOCK}",
                     str(source), str(data)], check=True, capture_output=True, timeout=120)  # fmt: skip
@@ -155,6 +156,14 @@ def backfilled_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         yield BackfilledPrometheus(url, running.pid)
     finally:
         stop(running.pid)
+
+
+@pytest.fixture(scope="session")
+def backfilled_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BackfilledPrometheus]:
+    """Two backfilled weeks: PREVIOUS_WEEK normal, REPORTED_WEEK refusal-heavy."""
+    folder = tmp_path_factory.mktemp("report-prometheus")
+    with serving_backfilled(folder, [(PREVIOUS_WEEK, NORMAL), (REPORTED_WEEK, HEAVY)]) as prometheus:
+        yield prometheus
 
 
 @dataclass

@@ -27,7 +27,7 @@ from infra.local.stack import (
     up,
 )
 from infra.local.traffic_modes import BAD_PAYLOAD_SHARE, DEFAULT_FAULTS, Mode
-from infra.settings.types import resolve_location
+from infra.settings.types import local_location
 from rules_src.stack import load_stack
 
 DEFAULT_RUN_DIR = Path("run/local")
@@ -137,7 +137,7 @@ def run_traffic(args: argparse.Namespace) -> int:
     if args.delay_ms is not None:
         faults["delay_ms"] = args.delay_ms
     model = load_stack(args.project_dir, state.stack).settings.model
-    artifact = load_artifact(resolve_location(model.artifact_uri, args.project_dir))
+    artifact = load_artifact(local_location(model.artifact_uri, args.project_dir))
     bodies = applicants(mode, artifact, seed=7)
     if mode is Mode.CLIENT_ERRORS:
         bodies = with_bad_payloads(bodies, bad_share)
@@ -180,7 +180,7 @@ def run_summary(args: argparse.Namespace) -> int:
     for line in _by_destination(deliveries(run_dir)):
         print(f"  {line}")
     drift = load_stack(args.project_dir, state.stack).settings.drift
-    runs = sorted(Path(resolve_location(drift.reports_uri, args.project_dir), state.stack).glob("*/"))
+    runs = sorted(Path(local_location(drift.reports_uri, args.project_dir), state.stack).glob("*/"))
     if runs:
         print(f"Drift reports: {runs[-1]}")
     _print_urls(state)

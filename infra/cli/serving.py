@@ -1,4 +1,4 @@
-"""`vigie model …` (train the model, ingest delayed labels) and `vigie serve …` (the local scoring service,
+"""`vigie model …` (train the model, publish it, ingest delayed labels) and `vigie serve …` (the local scoring service,
 and the Serve config a RayService deploys).
 
 The commands import their modules when they run: LightGBM, scikit-learn and pyarrow take over a second to
@@ -12,14 +12,18 @@ from pathlib import Path
 
 import yaml
 
-from infra.settings.types import resolve_location
+from conventions.errors import UserError
+from infra.settings.model import ObjectStorage
+from infra.settings.types import local_location, resolve_location
 from rules_src.stack import Stack, load_stack
 
 DEFAULT_RUN_DIR = Path("run/serve")
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    _register_model(commands.add_parser("model", help="train the credit model; ingest delayed labels"))
+    _register_model(
+        commands.add_parser("model", help="train the credit model, publish it; ingest delayed labels")
+    )
     _register_serve(
         commands.add_parser("serve", help="run the scoring service locally; print its Serve config")
     )
@@ -34,10 +38,30 @@ def _register_model(model: argparse.ArgumentParser) -> None:
     training = actions.add_parser("train", help="train on synthetic data and write the model artifact folder")
     _stack_argument(training)
     training.add_argument(
-        "--out", metavar="URI", help="artifact folder or fsspec URI (default: vigie:model.artifactUri)"
+        "--out",
+        metavar="URI",
+        help="artifact folder or fsspec URI (default: vigie:model.artifactUri as local runs keep it: a path "
+        "under the project, object storage under run/object-storage/)",
     )
     training.add_argument("--version", help="model version to record (default: vigie:model.version)")
     training.set_defaults(run=run_train)
+    publishing = actions.add_parser(
+        "publish", help="copy a trained artifact to vigie:model.artifactUri, recording its version and hash"
+    )
+    _stack_argument(publishing)
+    publishing.add_argument(
+        "--from",
+        dest="source",
+        metavar="URI",
+        help="the trained artifact folder (default: where `vigie model train` writes it)",
+    )
+    publishing.add_argument(
+        "--secrets-dir",
+        type=Path,
+        help="a folder holding one file per object-storage secret key the stack names "
+        "(vigie:platform.objectStorage), each holding its value; needed for s3:// URIs",
+    )
+    publishing.set_defaults(run=run_publish)
     labels = actions.add_parser(
         "labels", help="append delayed true labels (request_id,label) to the prediction log"
     )
@@ -106,7 +130,11 @@ def run_train(args: argparse.Namespace) -> int:
     from serving.training import Costs, train, write_artifact
 
     model = _stack(args).settings.model
-    out = resolve_location(args.out or model.artifact_uri, args.project_dir)
+    out = (
+        resolve_location(args.out, args.project_dir)
+        if args.out
+        else local_location(model.artifact_uri, args.project_dir)
+    )
     trained = train(
         args.version or model.version, Costs(model.cost_false_negative, model.cost_false_positive)
     )
@@ -121,10 +149,54 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_publish(args: argparse.Namespace) -> int:
+    from serving.artifact import publish_artifact
+
+    settings = _stack(args).settings
+    model = settings.model
+    source = (
+        resolve_location(args.source, args.project_dir)
+        if args.source
+        else local_location(model.artifact_uri, args.project_dir)
+    )
+    destination = resolve_location(model.artifact_uri, args.project_dir)
+    if source.rstrip("/") == destination.rstrip("/"):
+        raise UserError(f"{source} is vigie:model.artifactUri itself; name the trained folder with --from")
+    options = _storage_options(destination, settings.platform.object_storage, args.secrets_dir)
+    record = publish_artifact(source, destination, model.version, options)
+    print(f"published {record.version} to {destination} (sha256 {record.sha256})")
+    return 0
+
+
+def _storage_options(uri: str, storage: ObjectStorage | None, secrets_dir: Path | None) -> dict[str, object]:
+    """s3fs's options from the stack's object-storage settings, the credentials read from `secrets_dir`."""
+    if not uri.startswith("s3://") or storage is None:
+        return {}
+    if secrets_dir is None:
+        raise UserError(
+            f"{uri} is on s3: give --secrets-dir, holding the files {', '.join(storage.secret_keys())} "
+            "(vigie:platform.objectStorage)"
+        )
+    key, secret = (_secret(secrets_dir, name) for name in storage.secret_keys())
+    client = {"endpoint_url": str(storage.endpoint_url).rstrip("/") if storage.endpoint_url else None,
+              "region_name": storage.region}  # fmt: skip
+    return {"key": key, "secret": secret, "client_kwargs": {k: v for k, v in client.items() if v}}
+
+
+def _secret(secrets_dir: Path, key: str) -> str:
+    path = secrets_dir / key
+    try:
+        return path.read_text().strip()
+    except OSError:
+        raise UserError(
+            f"--secrets-dir {secrets_dir}: no readable file {key} (a secret key vigie:platform.objectStorage names)"
+        ) from None
+
+
 def run_labels(args: argparse.Namespace) -> int:
     from serving.delayed_labels import ingest_labels
 
-    log_uri = resolve_location(_stack(args).settings.serving.prediction_log.uri, args.project_dir)
+    log_uri = local_location(_stack(args).settings.serving.prediction_log.uri, args.project_dir)
     ingested = ingest_labels(args.file, log_uri)
     print(f"{ingested.rows} labels of logged predictions written to {ingested.path}")
     return 0
@@ -177,7 +249,7 @@ def run_status(args: argparse.Namespace) -> int:
 def run_config(args: argparse.Namespace) -> int:
     from serving.serve_config import Placement, serve_config
 
-    settings = _stack(args).settings
-    config = serve_config(settings.serving, settings.model, Placement())
+    stack = _stack(args)
+    config = serve_config(stack.settings.serving, stack.settings.model, stack.alerts, Placement())
     print(yaml.safe_dump(config, sort_keys=False), end="")
     return 0

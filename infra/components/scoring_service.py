@@ -1,5 +1,6 @@
 """The ScoringService component: the KubeRay operator, the RayService with autoscaling, its PodMonitor and
-network policy, and the data volume for relative URIs."""
+network policy, the data volume for relative URIs and the object-storage Secret (its credentials read as Pulumi
+secrets, written only there)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pulumi
 from infra.components.bundle import BundleComponent, StackArgs
 from infra.components.kube import object_name
 from infra.manifests import concerns
+from infra.settings.errors import NAMESPACE
 
 TYPE = "vigie:index:ScoringService"
 
@@ -19,7 +21,10 @@ class ScoringService(BundleComponent):
     def __init__(self, name: str, args: StackArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, opts)
         stack = args.stack
-        self.declare_bundle(concerns.scoring_service(stack))
+        storage = stack.settings.platform.object_storage
+        config = pulumi.Config(NAMESPACE)
+        credentials = {key: config.require_secret(key) for key in storage.secret_keys()} if storage else {}
+        self.declare_bundle(concerns.scoring_service(stack, credentials))
         self.namespace = object_name(self.declared[f"Namespace/{stack.settings.serving.namespace}"])
         kuberay = stack.settings.platform.kuberay_namespace
         self.kuberay_namespace = object_name(self.declared[f"Namespace/{kuberay}"])

@@ -110,11 +110,12 @@ def _wait_running(app: str, timeout_s: float, stopping: threading.Event) -> None
 def serve_in_foreground(spec: LocalSpec) -> None:
     """Run Ray and the scoring app until SIGTERM or SIGINT, then shut both down gracefully."""
     stack = load_stack(Path(spec.project_dir), spec.stack)
-    placement = Placement(LOOPBACK, spec.proxy_port or spec.port, Path(spec.project_dir))
+    placement = Placement(LOOPBACK, spec.proxy_port or spec.port, Path(spec.project_dir), local=True)
     config = ServeDeploySchema.model_validate(
         serve_config(
             stack.settings.serving,
             stack.settings.model,
+            stack.alerts,
             placement,
             LocalOverrides(spec.model_version, spec.faults),
         )

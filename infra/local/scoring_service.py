@@ -177,12 +177,9 @@ def _check_startable(spec: LocalSpec, run_dir: Path) -> Stack:
         raise UserError(f"a scoring service already runs from {run_dir} (pid {running.pid}); stop it first")
     ray_temp_dir(run_dir)
     stack = load_stack(Path(spec.project_dir), spec.stack)
-    placement = Placement(LOOPBACK, spec.port, Path(spec.project_dir))
-    load_artifact(
-        scoring_options(
-            stack.settings.serving, stack.settings.model, placement, LocalOverrides()
-        ).artifact_uri
-    )
+    placement = Placement(LOOPBACK, spec.port, Path(spec.project_dir), local=True)
+    options = scoring_options(stack.settings.serving, stack.settings.model, placement, LocalOverrides())
+    load_artifact(options.artifact_uri, options.declared_version)
     for port in _client_ports(stack, spec):
         check_port_free(port, "--port")
     check_port_free(spec.metrics_port, "--metrics-port")

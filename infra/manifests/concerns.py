@@ -12,11 +12,14 @@ from infra.manifests import (
     dashboards,
     data_volume,
     drift_cronjob,
+    drift_dag,
+    ingress,
     kuberay_values,
     monitoring_secrets,
     monitoring_values,
     namespaces,
     network_policies,
+    object_storage,
     pushgateway,
     report_cronjob,
     scoring,
@@ -70,16 +73,22 @@ def _policies(stack: Stack) -> network_policies.PolicySlice:
     return network_policies.PolicySlice(stack.name, s.monitoring.namespace, s.serving.namespace)
 
 
-def scoring_service(stack: Stack) -> Bundle:
-    """The KubeRay operator, then the RayService it runs, its PodMonitor and its network policy."""
+def scoring_service(stack: Stack, storage_credentials: Mapping[str, Any]) -> Bundle:
+    """The KubeRay operator, then the RayService it runs, its PodMonitor and its network policy, after the data
+    volume (relative URIs) and the object-storage Secret (`storage_credentials` by secret key) they read."""
     s = stack.settings
     uris = _uris(stack)
-    claims = (
+    claims: tuple[Manifest, ...] = (
         (data_volume.data_claim(stack.name, s.serving.namespace, s.platform.data_volume),)
         if data_volume.needs_data_volume(uris)
         else ()
     )
-    service = scoring.ScoringSlice(stack.name, s.serving, s.model, s.platform, uris)
+    storage = s.platform.object_storage
+    if storage is not None:
+        claims += (
+            object_storage.storage_secret(stack.name, s.serving.namespace, storage, storage_credentials),
+        )
+    service = scoring.ScoringSlice(stack.name, s.serving, s.model, s.platform, uris, stack.alerts)
     return Bundle(
         namespaces=(
             namespaces.scoring_namespace(stack.name, s.serving),
@@ -91,8 +100,24 @@ def scoring_service(stack: Stack) -> Bundle:
             scoring.ray_service(service),
             scoring.ray_pod_monitor(service),
             network_policies.scoring_policy(_policies(stack), s.platform),
+            *_way_in(stack),
         ),
     )
+
+
+def _way_in(stack: Stack) -> tuple[Manifest, ...]:
+    """The scoring API's Ingress, when the stack names its host."""
+    s = stack.settings
+    way_in = ingress.IngressSlice(
+        stack.name, s.serving.namespace, s.platform.scoring.ingress, s.serving.max_request_bytes
+    )
+    found = ingress.scoring_ingress(way_in)
+    return (found,) if found is not None else ()
+
+
+def _airflow_namespace(stack: Stack) -> str | None:
+    drift = stack.settings.drift
+    return drift.airflow.namespace if drift.scheduler == "airflow" else None
 
 
 def pushgateway_bundle(stack: Stack) -> Bundle:
@@ -106,22 +131,47 @@ def pushgateway_bundle(stack: Stack) -> Bundle:
             pushgateway.pushgateway_deployment(gateway),
             pushgateway.pushgateway_service(gateway),
             pushgateway.pushgateway_service_monitor(gateway),
-            network_policies.pushgateway_policy(_policies(stack)),
+            network_policies.pushgateway_policy(_policies(stack), _airflow_namespace(stack)),
         )
     )
 
 
-def drift_jobs(stack: Stack) -> Bundle:
+def _drift_job(stack: Stack) -> drift_cronjob.DriftJobSlice:
     s = stack.settings
     pushgateway_url = endpoints(s.monitoring, s.serving)["pushgateway"].url
-    job = drift_cronjob.DriftJobSlice(
+    if s.drift.scheduler == "airflow" and s.drift.airflow.pushgateway_url is not None:
+        pushgateway_url = str(s.drift.airflow.pushgateway_url).rstrip("/")
+    return drift_cronjob.DriftJobSlice(
         stack.name, s.serving.namespace, pushgateway_url, s.drift, s.platform, _uris(stack)
     )
+
+
+def drift_dag_slice(stack: Stack) -> drift_dag.DagSlice:
+    """The drift DAG's data: the drift job's, and the Alertmanager its alert task posts to."""
+    s = stack.settings
+    alertmanager = s.drift.airflow.alertmanager_url or endpoints(s.monitoring, s.serving)["alertmanager"].url
+    return drift_dag.DagSlice(_drift_job(stack), s.drift.airflow, str(alertmanager).rstrip("/"), stack)
+
+
+def drift_jobs(stack: Stack) -> Bundle:
+    """The drift job's ServiceAccount, settings and network policy, and what schedules it: the CronJob, or
+    the Airflow DAG's ConfigMap in Airflow's namespace and the Role (with its binding to Airflow's worker
+    ServiceAccount) that lets the DAG run the drift pod in the scoring namespace."""
+    s = stack.settings
+    job = _drift_job(stack)
+    scheduled: tuple[Manifest, ...]
+    if s.drift.scheduler == "cronjob":
+        scheduled = (drift_cronjob.drift_cron_job(job),)
+    else:
+        dag = drift_dag_slice(stack)
+        scheduled = (drift_dag.dag_config_map(dag, f"Pulumi.{stack.name}.yaml"),)
+        if s.drift.airflow.mode == "kubernetes":  # a local-mode DAG runs no pod
+            scheduled += (drift_dag.dag_pod_role(dag), drift_dag.dag_pod_role_binding(dag))
     return Bundle(
         objects=(
             drift_cronjob.drift_service_account(job),
             drift_cronjob.drift_settings(job, s),
-            drift_cronjob.drift_cron_job(job),
+            *scheduled,
             network_policies.drift_policy(_policies(stack)),
         )
     )
@@ -155,6 +205,11 @@ def dashboard_maps(stack: Stack) -> Bundle:
     )
 
 
+def _redacted_storage(stack: Stack) -> dict[str, str]:
+    storage = stack.settings.platform.object_storage
+    return object_storage.redacted_storage_credentials(storage) if storage is not None else {}
+
+
 def for_review(stack: Stack) -> dict[str, Bundle]:
     """Every bundle by file stem, secrets redacted. The PrometheusRule is not repeated: it is
     generated/<stack>/prometheus-rule.yaml. A stack without a business report (no e-mail receiver) has no report
@@ -165,7 +220,7 @@ def for_review(stack: Stack) -> dict[str, Bundle]:
             monitoring_secrets.redacted_credentials(stack.secret_keys),
             monitoring_secrets.REDACTED_GRAFANA_PASSWORD,
         ),
-        "scoring": scoring_service(stack),
+        "scoring": scoring_service(stack, _redacted_storage(stack)),
         "pushgateway": pushgateway_bundle(stack),
         "drift": drift_jobs(stack),
         "dashboards": dashboard_maps(stack),

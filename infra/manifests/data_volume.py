@@ -1,7 +1,9 @@
 """Where relative URIs live in the cluster: one ReadWriteMany volume shared by the scoring pods and the drift job.
 
 Locally, a relative URI (run/model, run/predictions, run/drift-reports) is under the project; in the cluster
-it is under DATA_DIR on this volume. fsspec URIs (s3://…) and absolute paths are used as they are.
+it is under DATA_DIR on this volume. fsspec URIs (s3://…) and absolute paths are used as they are. The volume binds
+only with a ReadWriteMany class, so settings refuse relative URIs without vigie:platform.dataVolume.storageClass
+(infra.settings.validation).
 """
 
 from __future__ import annotations

@@ -11,7 +11,14 @@ from typing import Any
 from infra.labels import common_labels
 from infra.manifests.data_volume import StackUris, data_mounts, data_volumes, in_cluster
 from infra.manifests.names import DRIFT_JOB, DRIFT_SETTINGS
-from infra.manifests.pods import TMP_DIR, requirements, storage_credentials, tmp_mount, tmp_volume
+from infra.manifests.pods import (
+    PULL_POLICY,
+    TMP_DIR,
+    requirements,
+    storage_credentials,
+    tmp_mount,
+    tmp_volume,
+)
 from infra.manifests.security import VIGIE_GROUP, VIGIE_USER, container_security, pod_security
 from infra.serialize import to_yaml
 from infra.settings.errors import NAMESPACE
@@ -19,6 +26,7 @@ from infra.settings.loader import stack_file
 from infra.settings.model import Drift, Platform, StackSettings
 
 COMPONENT = "drift"
+CONTAINER = "drift"
 SETTINGS_DIR = "/etc/vigie"
 SETTINGS_VOLUME = "settings"
 TIME_ZONE = "Etc/UTC"
@@ -88,9 +96,9 @@ def drift_command(job: DriftJobSlice) -> list[str]:
 
 def _container(job: DriftJobSlice) -> dict[str, Any]:
     container: dict[str, Any] = {
-        "name": "drift",
+        "name": CONTAINER,
         "image": job.platform.images.vigie,
-        "imagePullPolicy": "IfNotPresent",
+        "imagePullPolicy": PULL_POLICY,
         "command": drift_command(job),
         "env": [{"name": "HOME", "value": TMP_DIR}],
         "resources": requirements(job.platform.drift_job.resources),
@@ -107,8 +115,9 @@ def _container(job: DriftJobSlice) -> dict[str, Any]:
     return container
 
 
-def _pod(job: DriftJobSlice) -> dict[str, Any]:
-    """A batch pod: bounded by activeDeadlineSeconds rather than probed; it serves nothing to be ready for."""
+def drift_pod(job: DriftJobSlice) -> dict[str, Any]:
+    """A batch pod: bounded by a deadline rather than probed; it serves nothing to be ready for. The CronJob's
+    template, and the drift DAG's pod."""
     return {
         "metadata": {"labels": common_labels(job.stack_name, COMPONENT)},
         "spec": {
@@ -144,7 +153,7 @@ def drift_cron_job(job: DriftJobSlice) -> dict[str, Any]:
                 "spec": {
                     "backoffLimit": pods.backoff_limit,
                     "activeDeadlineSeconds": int(pods.active_deadline.seconds),
-                    "template": _pod(job),
+                    "template": drift_pod(job),
                 },
             },
         },

@@ -106,10 +106,12 @@ def _prometheus_spec(monitoring: Monitoring, prometheus: PrometheusPlatform) -> 
     """Every replica scrapes and evaluates everything. The operator gives each one's series the external label
     `replicaExternalLabelName` (named here rather than left to the operator's default, which is the same) and
     drops it from the alerts it sends (`alert_relabel_configs: labeldrop`), so the replicas' alerts reach
-    Alertmanager as one."""
+    Alertmanager as one. Its `prometheus` external label (<namespace>/<name>, the same on every alert of a stack's
+    one Prometheus) is cleared, so a drift alert the Airflow DAG posts carries exactly the rule's labels."""
     spec: dict[str, Any] = {
         "replicas": monitoring.prometheus_replicas,
         "replicaExternalLabelName": c.PROMETHEUS_REPLICA,
+        "prometheusExternalLabelNameClear": True,
         "scrapeInterval": str(monitoring.scrape_interval),
         "evaluationInterval": str(monitoring.evaluation_interval),
         "retention": str(monitoring.retention),

@@ -68,9 +68,16 @@ def scoring_policy(where: PolicySlice, platform: Platform) -> dict[str, Any]:
     return _policy(where.stack_name, where.scoring_namespace, "scoring", rules)
 
 
-def pushgateway_policy(where: PolicySlice) -> dict[str, Any]:
-    drift = _peer(where.scoring_namespace, pod_selector("drift"))
-    rules = [{"from": [drift, prometheus_peer(where.monitoring_namespace)], "ports": _tcp(PUSHGATEWAY_PORT)}]
+def pushgateway_policy(where: PolicySlice, airflow_namespace: str | None = None) -> dict[str, Any]:
+    """The drift pods push, Prometheus scrapes; with the Airflow scheduler, Airflow's workers push too (the
+    drift DAG's failure callback)."""
+    peers = [
+        _peer(where.scoring_namespace, pod_selector("drift")),
+        prometheus_peer(where.monitoring_namespace),
+    ]
+    if airflow_namespace is not None:
+        peers.append({"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: airflow_namespace}}})
+    rules = [{"from": peers, "ports": _tcp(PUSHGATEWAY_PORT)}]
     return _policy(where.stack_name, where.monitoring_namespace, "pushgateway", rules)
 
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from infra.manifests.object_storage import STORAGE_SECRET
 from infra.settings.model import Compute, Platform
 
 TMP_VOLUME = "tmp"
 TMP_DIR = "/tmp"
+PULL_POLICY = "Always"
+"""The kubelet asks the registry for the reference at every start: with a digest it pulls nothing new, with a
+version tag it never runs a stale copy the node kept."""
 
 
 def requirements(compute: Compute) -> dict[str, Any]:
@@ -36,6 +40,5 @@ def tmp_mount() -> dict[str, Any]:
 
 
 def storage_credentials(platform: Platform) -> list[dict[str, Any]]:
-    """envFrom of the existing Secret named by vigie:platform.storageCredentialsSecret, if any."""
-    secret = platform.storage_credentials_secret
-    return [{"secretRef": {"name": secret}}] if secret else []
+    """envFrom of the stack's object-storage Secret, for a stack with vigie:platform.objectStorage."""
+    return [{"secretRef": {"name": STORAGE_SECRET}}] if platform.object_storage else []

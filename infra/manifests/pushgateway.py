@@ -11,7 +11,7 @@ from typing import Any
 
 from infra.labels import common_labels
 from infra.manifests.names import PUSHGATEWAY, PUSHGATEWAY_PORT
-from infra.manifests.pods import http_probe, requirements
+from infra.manifests.pods import PULL_POLICY, http_probe, requirements
 from infra.manifests.security import NOBODY, container_security, pod_security
 from infra.manifests.selectors import monitored_labels, pod_selector
 from infra.settings.model import PushgatewayPlatform
@@ -56,7 +56,7 @@ def _container(gateway: PushgatewaySlice) -> dict[str, Any]:
     return {
         "name": "pushgateway",
         "image": gateway.image,
-        "imagePullPolicy": "IfNotPresent",
+        "imagePullPolicy": PULL_POLICY,
         "args": [
             f"--web.listen-address=:{PUSHGATEWAY_PORT}",
             f"--persistence.file={PERSISTENCE_FILE}",
@@ -109,6 +109,12 @@ def pushgateway_service(gateway: PushgatewaySlice) -> dict[str, Any]:
     }
 
 
+TARGET_LABELS = "namespace|pod|container|endpoint|instance"
+"""The labels the operator gives every series of the Pushgateway's pod: about that pod, not about the job that
+pushed. Dropped, so a drift alert's labels are the same whichever pod serves it, and the same as the drift DAG's
+(which cannot know the pod)."""
+
+
 def pushgateway_service_monitor(gateway: PushgatewaySlice) -> dict[str, Any]:
     return {
         "apiVersion": "monitoring.coreos.com/v1",
@@ -117,6 +123,13 @@ def pushgateway_service_monitor(gateway: PushgatewaySlice) -> dict[str, Any]:
         "spec": {
             "selector": {"matchLabels": pod_selector(COMPONENT)},
             "namespaceSelector": {"matchNames": [gateway.namespace]},
-            "endpoints": [{"port": PORT_NAME, "path": "/metrics", "honorLabels": True}],
+            "endpoints": [
+                {
+                    "port": PORT_NAME,
+                    "path": "/metrics",
+                    "honorLabels": True,
+                    "metricRelabelings": [{"action": "labeldrop", "regex": TARGET_LABELS}],
+                }
+            ],
         },
     }

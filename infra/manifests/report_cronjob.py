@@ -11,7 +11,7 @@ from typing import Any
 from infra.labels import common_labels
 from infra.manifests.drift_cronjob import SETTINGS_DIR, SETTINGS_VOLUME, TIME_ZONE, settings_config_map
 from infra.manifests.names import REPORT_JOB, REPORT_SETTINGS
-from infra.manifests.pods import TMP_DIR, requirements, tmp_mount, tmp_volume
+from infra.manifests.pods import PULL_POLICY, TMP_DIR, requirements, tmp_mount, tmp_volume
 from infra.manifests.security import VIGIE_GROUP, VIGIE_USER, container_security, pod_security
 from infra.settings.model import Platform, Report, StackSettings
 from rules_src.alertmanager import CREDENTIALS_SECRET
@@ -69,7 +69,7 @@ def _pod(job: ReportJobSlice) -> dict[str, Any]:
     container = {
         "name": "report",
         "image": job.platform.images.vigie,
-        "imagePullPolicy": "IfNotPresent",
+        "imagePullPolicy": PULL_POLICY,
         "command": report_command(job),
         "env": [{"name": "HOME", "value": TMP_DIR}],
         "resources": requirements(job.platform.report_job),

@@ -22,11 +22,20 @@ from infra.manifests.names import (
     RAY_SERVICE,
     SERVE_PORT,
 )
-from infra.manifests.pods import TMP_DIR, http_probe, requirements, storage_credentials, tmp_mount, tmp_volume
+from infra.manifests.pods import (
+    PULL_POLICY,
+    TMP_DIR,
+    http_probe,
+    requirements,
+    storage_credentials,
+    tmp_mount,
+    tmp_volume,
+)
 from infra.manifests.security import VIGIE_GROUP, VIGIE_USER, container_security, pod_security
 from infra.manifests.selectors import monitored_labels, pod_selector
 from infra.serialize import to_yaml
 from infra.settings.model import Compute, Model, Platform, ScoringPlatform, Serving
+from rules_src.stack import Alerts
 from serving.serve_config import Placement, serve_config
 
 COMPONENT = "scoring"
@@ -56,12 +65,14 @@ class ScoringSlice:
     model: Model
     platform: Platform
     uris: StackUris
+    alerts: Alerts
+    """The stack's resolved alerts: the Serve config's autoscaling policy scales at CpuUsageHigh's threshold."""
 
 
-def serve_document(serving: Serving, model: Model) -> dict[str, Any]:
+def serve_document(serving: Serving, model: Model, alerts: Alerts) -> dict[str, Any]:
     """The Serve config the RayService deploys: relative URIs under the data volume, HTTP on every pod."""
     placement = Placement(host="0.0.0.0", port=SERVE_PORT, base_dir=Path(DATA_DIR), spool_dir=SPOOL_DIR)
-    return serve_config(serving, model, placement)
+    return serve_config(serving, model, alerts, placement)
 
 
 def _port(name: str, number: int) -> dict[str, Any]:
@@ -74,7 +85,7 @@ def _container(
     container: dict[str, Any] = {
         "name": name,
         "image": scoring.platform.images.vigie,
-        "imagePullPolicy": "IfNotPresent",
+        "imagePullPolicy": PULL_POLICY,
         "ports": ports,
         "env": [{"name": "HOME", "value": TMP_DIR}],
         "resources": requirements(compute),
@@ -148,6 +159,7 @@ def _workers(scoring: ScoringSlice) -> dict[str, Any]:
 def _autoscaler(pods: ScoringPlatform) -> dict[str, Any]:
     return {
         "upscalingMode": "Default",
+        "imagePullPolicy": PULL_POLICY,
         "idleTimeoutSeconds": int(pods.idle_timeout.seconds),
         "resources": requirements(pods.autoscaler),
         "securityContext": container_security(),
@@ -165,7 +177,7 @@ def ray_service(scoring: ScoringSlice) -> dict[str, Any]:
             "labels": common_labels(scoring.stack_name, COMPONENT),
         },
         "spec": {
-            "serveConfigV2": to_yaml(serve_document(scoring.serving, scoring.model)),
+            "serveConfigV2": to_yaml(serve_document(scoring.serving, scoring.model, scoring.alerts)),
             "excludeHeadPodFromServeSvc": True,
             "rayClusterConfig": {
                 "rayVersion": scoring.platform.ray_version,

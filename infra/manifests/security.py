@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-VIGIE_USER = 1000
-"""The `ray` user of the rayproject/ray images the Vigie image is built on."""
+VIGIE_USER = 10001
+"""The `vigie` user of the Vigie image (Dockerfile): above 10000, so it is no user of the node (checkov CKV_K8S_40)."""
 VIGIE_GROUP = 100
+"""`users`, the group of the rayproject/ray images' Python environment, which the vigie user reads."""
 NOBODY = 65534
 """The user the Pushgateway image runs as."""
 

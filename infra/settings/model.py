@@ -33,6 +33,10 @@ class Section(BaseModel):
 
 
 # --- serving --------------------------------------------------------------------------------------------------
+SERVE_METRICS_INTERVAL_S = 10.0
+"""How often a Serve replica pushes its autoscaling figures to the controller (Serve's metrics_interval_s)."""
+
+
 class Autoscaling(Section):
     """Ray Serve's autoscaling_config for the scoring deployment."""
 
@@ -45,6 +49,20 @@ class Autoscaling(Section):
     downscale_delay: PromDuration = Field(
         Duration.parse("10m"), description="How long load must stay low before removing."
     )
+    look_back_period: PromDuration = Field(
+        Duration.parse("30s"),
+        description="Window over which Serve averages the replicas' ongoing requests and CPU before deciding.",
+    )
+
+    @field_validator("look_back_period")
+    @classmethod
+    def _longer_than_a_report(cls, value: Duration) -> Duration:
+        if value.seconds <= SERVE_METRICS_INTERVAL_S:
+            raise ValueError(
+                f"must be longer than {SERVE_METRICS_INTERVAL_S:g}s, the interval at which replicas report their "
+                f"figures to Serve's controller (got {value.text})"
+            )
+        return value
 
     @model_validator(mode="after")
     def _min_below_max(self) -> Autoscaling:
@@ -342,10 +360,46 @@ class AlertOverride(Section):
 
 
 # --- drift ----------------------------------------------------------------------------------------------------
+class DriftAirflow(Section):
+    """The drift DAG of a stack whose drift.scheduler is airflow: where it is shipped, how its drift task runs,
+    and where its tasks reach Alertmanager and the Pushgateway."""
+
+    mode: Literal["kubernetes", "local"] = Field(
+        "kubernetes",
+        description="How the drift task runs `vigie drift run`: a pod (KubernetesPodOperator) like the CronJob's, "
+        "or `local`, a process of the Airflow worker (`vigie` on its PATH, in its working directory), for "
+        "`dag.test()` on one machine.",
+    )
+    namespace: K8sName = Field(
+        "airflow", description="Airflow's namespace: the DAG's ConfigMap goes there, for its DAG folder."
+    )
+    service_account: K8sName = Field(
+        "airflow-worker",
+        description="The ServiceAccount, in Airflow's namespace, that its workers run tasks as: bound to a Role in "
+        "the scoring namespace that lets the drift task run its pod there (the official chart's default: "
+        "airflow-worker, for a release named airflow).",
+    )
+    retry_delay: PromDuration = Field(Duration.parse("5m"), description="Wait before retrying a failed try.")
+    alertmanager_url: HttpBaseUrl | None = Field(
+        None,
+        description="Where the alert task posts (Alertmanager's v2 API); default: the chart's in-cluster "
+        "Alertmanager service.",
+    )
+    pushgateway_url: HttpBaseUrl | None = Field(
+        None, description="Where the run and the failure callback push; default: the in-cluster Pushgateway."
+    )
+
+
 class Drift(Section):
     """The scheduled Evidently drift job. Its drift-share threshold is DataDriftDetected's (vigie:alerts)."""
 
     schedule: str = Field("0 3 * * 1", description="Cron schedule (Kubernetes CronJob syntax).")
+    scheduler: Literal["cronjob", "airflow"] = Field(
+        "cronjob",
+        description="What runs the job on the schedule: a Kubernetes CronJob, or the generated Airflow DAG "
+        "(generated/<stack>/airflow/), which also posts the verdict alerts to Alertmanager itself.",
+    )
+    airflow: DriftAirflow = Field(default_factory=DriftAirflow)
     window: PromDuration = Field(
         Duration.parse("7d"), description="Production window compared with the reference."
     )
@@ -402,6 +456,17 @@ class Drift(Section):
     def _known_protocol(cls, uri: str) -> str:
         return _check_fsspec_uri(uri)
 
+    @field_validator("airflow")
+    @classmethod
+    def _airflow_only_with_its_scheduler(cls, airflow: DriftAirflow, info: ValidationInfo) -> DriftAirflow:
+        """Only checked when the stack sets vigie:drift.airflow: a CronJob stack has no DAG to configure."""
+        scheduler = info.data.get("scheduler")
+        if scheduler is not None and scheduler != "airflow":
+            raise ValueError(
+                f"set, but the scheduler is {scheduler}: set scheduler: airflow, or remove airflow"
+            )
+        return airflow
+
 
 # --- report ---------------------------------------------------------------------------------------------------
 class Report(Section):
@@ -423,7 +488,13 @@ class Report(Section):
 # --- platform -------------------------------------------------------------------------------------------------
 _CPU_RE = re.compile(r"^([1-9][0-9]*m|[0-9]+(\.[0-9]+)?)$")
 _SIZE_RE = re.compile(r"^[1-9][0-9]*(Mi|Gi)$")
-_IMAGE_RE = re.compile(r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_IMAGE_RE = re.compile(
+    r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+(:(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?P<digest>@sha256:[0-9a-f]{64})?$"
+)
+_IMMUTABLE_TAG_RE = re.compile(r"^(v?[0-9]+\.[0-9]+\.[0-9]+([._-][A-Za-z0-9._-]+)?|[0-9a-f]{7,40})$")
+"""An exact release (0.1.0, v1.11.1, 2.60.0-py311) or a commit id: tags a registry is not expected to move (`2` or
+`2.60` follow the newest release of their line)."""
+_PINNED = "pin it by digest (…@sha256:<64 hex digits>) or by an immutable version tag (…:0.1.0)"
 _VERSION_RE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
 _SIZE_UNITS = {"Mi": 2**20, "Gi": 2**30}
 RAY_OBJECT_STORE_SHARE = 0.3
@@ -453,14 +524,19 @@ def _check_size(text: str) -> str:
 
 
 def _check_image(text: str) -> str:
-    if not _IMAGE_RE.match(text):
+    """A reference that always pulls the same image: a digest, or a tag that names a release (not `latest`)."""
+    match = _IMAGE_RE.match(text)
+    if not match:
         raise ValueError(
-            f"{text!r} is not an image with a tag (example: quay.io/prometheus/pushgateway:v1.11.1)"
+            f"{text!r} is not an image reference (example: docker.io/prom/pushgateway:v1.11.1@sha256:<digest>)"
         )
-    if text.endswith(":latest"):
-        raise ValueError(
-            f"{text!r}: `latest` is not a pinned tag; name a version (example: …/pushgateway:v1.11.1)"
-        )
+    tag, digest = match.group("tag"), match.group("digest")
+    if digest:
+        return text
+    if tag is None:
+        raise ValueError(f"{text!r} names no tag or digest, so every pull may get another image; {_PINNED}")
+    if not _IMMUTABLE_TAG_RE.match(tag):
+        raise ValueError(f"{text!r}: `{tag}` is a moving tag, not an exact release; {_PINNED}")
     return text
 
 
@@ -498,14 +574,15 @@ class ChartRepositories(Section):
 
 
 class Images(Section):
-    """Container images, pinned by tag."""
+    """Container images, each pinned by digest or by an immutable version tag (never `latest`)."""
 
     vigie: ImageRef = Field(
         "registry.scoring.internal/vigie:0.1.0",
         description="This project installed on rayproject/ray (the Ray of rayVersion): it holds the scoring app's "
-        "import path and the `vigie drift run` command.",
+        "import path and the `vigie drift run` command. Built by `make image`; once pushed, name it by the digest "
+        "the registry gave it (…:0.1.0@sha256:…).",
     )
-    pushgateway: ImageRef = "quay.io/prometheus/pushgateway:v1.11.1"
+    pushgateway: ImageRef = "docker.io/prom/pushgateway:v1.11.1@sha256:03738d278e082ee9821df730c741b3b465c251fc2b68a85883def301a55a6215"
 
 
 class PrometheusPlatform(Section):
@@ -516,12 +593,33 @@ class PrometheusPlatform(Section):
     resources: Compute = Compute(cpu="1", memory="4Gi")
 
 
-class IngressPeer(Section):
-    """The ingress controller's pods: the only callers of the scoring API besides Prometheus (metrics)."""
+_HOST_RE = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
 
-    namespace: K8sName = "ingress-nginx"
+
+def _check_host(text: str) -> str:
+    if not _HOST_RE.match(text):
+        raise ValueError(f"{text!r} is not a DNS host name (example: api.scoring.internal)")
+    return text
+
+
+class ScoringIngress(Section):
+    """The way in for callers of the scoring API: an Ingress of `className`, served by the controller whose pods
+    (`podLabels` in `namespace`) are the only callers the scoring pods' network policy admits besides Prometheus."""
+
+    class_name: K8sName = Field("nginx", description="The IngressClass (ingress-nginx's is nginx).")
+    host: Annotated[str, AfterValidator(_check_host)] | None = Field(
+        None, description="The API's host name; none: no Ingress (callers come through another route)."
+    )
+    tls_secret: K8sName = Field(
+        "vigie-scoring-tls",
+        description="A TLS Secret (tls.crt, tls.key) in the scoring namespace for `host`, made by cert-manager or "
+        "by hand; referenced, never read.",
+    )
+    namespace: K8sName = Field("ingress-nginx", description="Namespace of the ingress controller's pods.")
     pod_labels: dict[str, str] = Field(
-        default_factory=lambda: {"app.kubernetes.io/name": "ingress-nginx"}, min_length=1
+        default_factory=lambda: {"app.kubernetes.io/name": "ingress-nginx"},
+        min_length=1,
+        description="Labels of the ingress controller's pods.",
     )
 
 
@@ -536,7 +634,7 @@ class ScoringPlatform(Section):
     idle_timeout: PromDuration = Field(
         Duration.parse("1m"), description="A worker pod idle this long is removed."
     )
-    ingress: IngressPeer = Field(default_factory=IngressPeer)
+    ingress: ScoringIngress = Field(default_factory=ScoringIngress)
 
 
 class PushgatewayPlatform(Section):
@@ -557,14 +655,42 @@ class DriftJobPlatform(Section):
     )
     history_limit: int = Field(3, ge=1, le=20, description="Finished Jobs kept, successful and failed each.")
 
+    @property
+    def try_timeout_seconds(self) -> int:
+        """Each try's share of activeDeadline, whole seconds: the drift DAG times out its 1 + backoffLimit tries
+        one by one (Airflow has no deadline over a task's retries, as a Job has over its pods')."""
+        return int(self.active_deadline.seconds) // (self.backoff_limit + 1)
+
 
 class DataVolume(Section):
     """The ReadWriteMany volume holding the relative URIs (model, prediction log, drift reports) in the cluster."""
 
     storage_class: K8sName | None = Field(
-        None, description="An RWX-capable StorageClass (NFS, EFS, CephFS…)."
+        None,
+        description="A ReadWriteMany StorageClass (NFS, EFS, CephFS…); required when a URI is relative, since a "
+        "cluster's default class is often ReadWriteOnce only and the claim would never bind.",
     )
     size: Size = Field("20Gi", description="Volume size.")
+
+
+class ObjectStorage(Section):
+    """S3 (or an S3-compatible store) for the model artifact, the prediction log and the drift reports. The
+    credentials are Pulumi secrets: the program writes them only to the stack's Secret, which the pods read as
+    environment variables."""
+
+    endpoint_url: HttpUrl | None = Field(
+        None, description="An S3-compatible endpoint (MinIO, Ceph RGW…); none: AWS's own for the region."
+    )
+    region: str | None = Field(
+        None, pattern=r"^[a-z0-9-]+$", description="The bucket's region, e.g. eu-west-3."
+    )
+    access_key_id_secret: SecretKey = Field(description="Secret config key holding the access key id.")
+    secret_access_key_secret: SecretKey = Field(
+        description="Secret config key holding the secret access key."
+    )
+
+    def secret_keys(self) -> tuple[str, str]:
+        return (self.access_key_id_secret, self.secret_access_key_secret)
 
 
 class Platform(Section):
@@ -586,10 +712,10 @@ class Platform(Section):
         Compute(cpu="250m", memory="512Mi"), description="The weekly business report CronJob's pod."
     )
     data_volume: DataVolume = Field(default_factory=DataVolume)
-    storage_credentials_secret: K8sName | None = Field(
+    object_storage: ObjectStorage | None = Field(
         None,
-        description="An existing Secret in the scoring namespace whose keys become environment variables of the "
-        "scoring and drift pods (e.g. AWS_ACCESS_KEY_ID for s3:// URIs). Referenced, never read.",
+        description="How the scoring pods, the drift job and `vigie model publish` reach s3:// URIs; required "
+        "when a URI is on s3.",
     )
 
 

@@ -41,6 +41,18 @@ def resolve_location(uri: str, base: Path) -> str:
     return uri if "://" in uri else str((base / uri).resolve())
 
 
+LOCAL_OBJECT_STORAGE = "run/object-storage"
+"""Where local runs keep what a stack puts in object storage: s3://bucket/key is run/object-storage/s3/bucket/key."""
+
+
+def local_location(uri: str, base: Path) -> str:
+    """A stack's setting as a local run (`vigie local`, `vigie serve`, `vigie model train`, `vigie drift run`
+    without explicit URIs) uses it: paths under `base`, and object-storage URIs in the run folder, so that local
+    runs need no bucket and never touch the production one (`vigie model publish` is what writes there)."""
+    protocol, sep, rest = uri.partition("://")
+    return resolve_location(f"{LOCAL_OBJECT_STORAGE}/{protocol}/{rest}" if sep else uri, base)
+
+
 def _to_duration(value: object) -> Duration:
     if isinstance(value, Duration):
         return value

@@ -13,6 +13,7 @@ from pydantic.alias_generators import to_camel
 
 from infra.settings.errors import SettingsError, describe, key_path
 from infra.settings.model import StackSettings
+from infra.settings.types import is_relative_location
 
 
 def validate_settings(values: Mapping[str, object], secrets: set[str], source: str) -> StackSettings:
@@ -25,6 +26,7 @@ def validate_settings(values: Mapping[str, object], secrets: set[str], source: s
     _check_config_keys(settings, set(values) - known, secrets, source)
     _check_routes(settings, source)
     _check_one_channel_per_webhook(settings, source)
+    _check_storage(settings, source)
     return settings
 
 
@@ -38,8 +40,14 @@ def secret_keys(settings: StackSettings) -> tuple[str, ...]:
     return tuple(sorted(keys))
 
 
+def storage_secret_keys(settings: StackSettings) -> tuple[str, ...]:
+    """The secret config keys holding the object-storage credentials (none without vigie:platform.objectStorage)."""
+    storage = settings.platform.object_storage
+    return storage.secret_keys() if storage is not None else ()
+
+
 def _check_config_keys(settings: StackSettings, unknown: set[str], secrets: set[str], source: str) -> None:
-    needed = set(secret_keys(settings))
+    needed = set(secret_keys(settings)) | set(storage_secret_keys(settings))
     for key in sorted(unknown):
         if key in needed:
             raise SettingsError(
@@ -50,7 +58,9 @@ def _check_config_keys(settings: StackSettings, unknown: set[str], secrets: set[
         fields = sorted(f.alias or n for n, f in StackSettings.model_fields.items())
         raise SettingsError(source, f"{key_path((key,))}: unknown key (known keys: {', '.join(fields)})")
     for key in sorted(secrets - needed):
-        raise SettingsError(source, f"{key_path((key,))}: secret is not used by any receiver; remove it")
+        raise SettingsError(
+            source, f"{key_path((key,))}: secret is not used by any receiver or the object storage; remove it"
+        )
 
 
 def _check_routes(settings: StackSettings, source: str) -> None:
@@ -90,3 +100,34 @@ def _check_one_channel_per_webhook(settings: StackSettings, source: str) -> None
                 "webhook posts only to the channel it was created for; give each channel its own webhook "
                 "secret, or use botTokenSecret",
             )
+
+
+def _locations(settings: StackSettings) -> list[tuple[str, str]]:
+    """Each storage location of the stack, by the key that sets it."""
+    return [
+        (key_path(("model", "artifactUri")), settings.model.artifact_uri),
+        (key_path(("serving", "predictionLog", "uri")), settings.serving.prediction_log.uri),
+        (key_path(("drift", "reportsUri")), settings.drift.reports_uri),
+    ]
+
+
+def _check_storage(settings: StackSettings, source: str) -> None:
+    """Relative URIs live on the data volume, which binds only with a ReadWriteMany class named; s3:// URIs need
+    the credentials the stack's Secret is made from."""
+    located = _locations(settings)
+    relative = next(((key, uri) for key, uri in located if is_relative_location(uri)), None)
+    if relative is not None and settings.platform.data_volume.storage_class is None:
+        raise SettingsError(
+            source,
+            f"{key_path(('platform', 'dataVolume', 'storageClass'))}: required, since {relative[0]} is relative "
+            f"({relative[1]}): relative URIs live on a ReadWriteMany volume shared by the scoring pods and the drift "
+            "job, and a cluster's default class is often ReadWriteOnce only, so the claim would never bind; name an "
+            "RWX class (NFS, EFS, CephFS…) or use object-storage URIs (s3://…)",
+        )
+    on_s3 = next(((key, uri) for key, uri in located if uri.startswith("s3://")), None)
+    if on_s3 is not None and settings.platform.object_storage is None:
+        raise SettingsError(
+            source,
+            f"{key_path(('platform', 'objectStorage'))}: required, since {on_s3[0]} is on s3 ({on_s3[1]}): name the "
+            "secret config keys of its credentials (accessKeyIdSecret, secretAccessKeySecret)",
+        )

@@ -1,6 +1,8 @@
 """Resource: mean CPU of the scoring cluster's workers above 85 % for 10 minutes (seed §2.A, §4 "Ressource").
 
-The autoscaler should act well before this; the alert says it did not (disabled, at max, or ineffective).
+The threshold is also where Serve scales: the Serve config's autoscaling policy (serving.autoscaling_policy)
+adds replicas as soon as the replicas' mean CPU passes it, so the alert fires only when CPU stays above it for
+the whole `for`: at maxReplicas, with scaling off (minReplicas = maxReplicas), or with no room for new pods.
 
 The mean is over the worker nodes only, the pods that host replicas. The RayService's head runs no replica
 (`num-cpus: 0`): with it in the mean, two workers at 95 % beside an idle head average about 65 % and the alert
@@ -91,18 +93,19 @@ CPU_USAGE = AlertSpec(
     for_=CPU_FOR,
     expr=_cpu_above,
     summary="Scoring cluster CPU above {threshold} for {for_}",
-    description="Mean CPU of the scoring cluster in {namespace} is {value}, above {threshold} for {for_}: "
-    "autoscaling is off, at its maximum, or not keeping up.",
+    description="Mean CPU of the scoring cluster in {namespace} is {value}, above {threshold} for {for_}. "
+    "Serve adds replicas as soon as the replicas' mean CPU passes {threshold}, so this fires only when CPU stays "
+    "above it: autoscaling is at its maximum, off, or not keeping up.",
     value_format=ValueFormat.PERCENT_POINTS,
     dashboard=uids.OPERATIONS,
     scenario=_node_cpu,
     impact="The worker pods that host the replicas average more than {threshold} CPU for {for_}: latency is "
-    "about to rise, and autoscaling, which should have acted well before, did not.",
+    "about to rise, and autoscaling, which adds replicas from the first moment CPU passes {threshold}, could "
+    "not bring it back down.",
     causes=(
         "Autoscaling is at serving.autoscaling.maxReplicas, or the cluster has no room for another worker "
         "pod.",
-        "Autoscaling reacts to ongoing requests, not CPU: a heavier model or bigger batches burn CPU at "
-        "the same request count.",
+        "Autoscaling is off: serving.autoscaling.minReplicas equals maxReplicas.",
         "Something other than scoring runs on the worker pods (a runaway process, a debugging session).",
     ),
     actions=(

@@ -18,6 +18,7 @@ from conventions.routing import Category, Severity
 from rules_src.alert import (
     AlertSpec,
     ExprBuilder,
+    Prose,
     Scenario,
     ScenarioBuilder,
     Scope,
@@ -232,6 +233,28 @@ DRIFT_JOB_FAILED = AlertSpec(
         "drift-manual`, NAME being the CronJob that `kubectl -n {namespace} get cronjob` lists.",
         "The alert resolves at the next successful run.",
     ),
+    on_airflow=Prose(
+        causes=(
+            "The prediction log or the reference sample cannot be read (predictionLog.uri, model.artifactUri, "
+            "credentials).",
+            "A try ran out of memory (platform.driftJob resources) or time: each try's execution_timeout is "
+            "platform.driftJob.activeDeadline split over its 1 + backoffLimit tries.",
+            "The drift pod could not start in {namespace}: Airflow's worker ServiceAccount is not the one the DAG's "
+            "Role is bound to (drift.airflow.serviceAccount), an image pull error, or the namespace's quota.",
+            "The reports folder (drift.reportsUri) refuses writes.",
+        ),
+        actions=(
+            "In Airflow, open the failed run of DAG `{dag}` and read the log of task `{drift_task}`, one log per "
+            "try (platform.driftJob.backoffLimit retries, drift.airflow.retryDelay apart): the error is "
+            "`vigie drift run`'s one line, or the pod's events that KubernetesPodOperator logs.",
+            "The status came from the run itself, or, for a try that could not push (no pod, killed at its "
+            "timeout), from the task's on_failure_callback after the last try: its line is in the same log.",
+            "Fix the cause, then clear task `{drift_task}` of that run (`airflow tasks clear {dag} -t "
+            "{drift_task}`) or trigger a new run (`airflow dags trigger {dag}`); `{alert_task}` then posts the "
+            "verdicts.",
+            "The alert resolves at the next successful run.",
+        ),
+    ),
 )
 
 DRIFT_JOB_STALE = AlertSpec(
@@ -260,6 +283,22 @@ DRIFT_JOB_STALE = AlertSpec(
         "`kubectl -n {namespace} get cronjob` (SUSPEND, LAST SCHEDULE) and the events of its last jobs.",
         "Check the Pushgateway in namespace {monitoring} is up and reachable from the scoring namespace.",
         "Run the job by hand once the cause is fixed.",
+    ),
+    on_airflow=Prose(
+        causes=(
+            "DAG `{dag}` is paused, fails to import, or its schedule (drift.schedule) changed.",
+            "Runs fail (see DriftJobFailed) or never start: Airflow's scheduler is down, or the drift pod cannot "
+            "start in {namespace} (image pull errors, quota, the DAG's Role and drift.airflow.serviceAccount).",
+            "Runs succeed but cannot push to the Pushgateway, so no success is recorded.",
+        ),
+        actions=(
+            "In Airflow, DAG `{dag}`: is it paused, when did its last run start, and what state are its tasks "
+            "`{drift_task}` and `{alert_task}` in? Read `{drift_task}`'s log of each try; "
+            "`airflow dags list-import-errors` shows a DAG file that no longer loads.",
+            "Check the Pushgateway in namespace {monitoring} is up and reachable from the scoring namespace and "
+            "from Airflow's workers in {airflow_namespace} (drift.airflow.pushgatewayUrl).",
+            "Trigger a run once the cause is fixed: `airflow dags trigger {dag}`.",
+        ),
     ),
 )
 
@@ -390,6 +429,23 @@ DRIFT_JOB_NEVER_RAN = AlertSpec(
         "Check the Pushgateway's volume in namespace {monitoring}: a wiped Pushgateway needs one successful run to "
         "be whole again.",
         "Run the job by hand.",
+    ),
+    on_airflow=Prose(
+        causes=(
+            "DAG `{dag}` never reached Airflow: its ConfigMap in namespace {airflow_namespace} is not mounted in the "
+            "DAG folder, or the file fails to import.",
+            "DAG `{dag}` is paused: Airflow pauses a new DAG until someone unpauses it "
+            "([core] dags_are_paused_at_creation).",
+            "Every run fails before pushing (see DriftJobFailed).",
+            "The Pushgateway restarted without its volume and lost its metrics.",
+        ),
+        actions=(
+            "In Airflow: is DAG `{dag}` listed (`airflow dags list-import-errors` if not), unpaused "
+            "(`airflow dags unpause {dag}`), and has it any run? Read task `{drift_task}`'s log of the last one.",
+            "Check the Pushgateway's volume in namespace {monitoring}: a wiped Pushgateway needs one successful run to "
+            "be whole again.",
+            "Trigger a run: `airflow dags trigger {dag}`.",
+        ),
     ),
     related=(c.DRIFT_LAST_RUN_SUCCESS.name,),
 )

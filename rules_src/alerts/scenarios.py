@@ -38,6 +38,21 @@ def counter(metric: str, labels: dict[str, str], per_step: int, steps: int = STE
     return Series(metric, labels, f"{LATE_START}0+{per_step}x{steps}")
 
 
+def trailing(
+    metric: str, labels: dict[str, str], per_step: int, lag_seconds: float, steps: int = STEPS
+) -> Series:
+    """A `counter` that trails its twin by `lag_seconds` (a writer's records not yet written): it holds what its
+    twin held that long before. Its samples start with its first positive one, so that increase() extrapolates
+    it back to its true zero, as it does its twin (a sample at 0 before would bend the line)."""
+    lag = round(per_step * lag_seconds / SAMPLE_SECONDS)
+    if lag == 0:
+        return counter(metric, labels, per_step, steps)
+    waiting = lag // per_step
+    first = per_step * (waiting + 1) - lag
+    values = f"{'_ ' * (waiting + 1)}{first}+{per_step}x{steps - waiting - 1}"
+    return Series(metric, labels, LATE_START + values)
+
+
 def gauge(metric: str, labels: dict[str, str], value: float, steps: int = STEPS) -> Series:
     return Series(metric, labels, f"{LATE_START}{value:g}x{steps}")
 

@@ -22,11 +22,15 @@ def test_the_drift_threshold_is_the_data_drift_alerts(project: Path) -> None:
     assert config.share_threshold == 0.5
 
 
-def test_uris_come_from_the_settings_under_the_project_unless_overridden(project: Path) -> None:
+def test_uris_come_from_the_settings_as_local_runs_keep_them_unless_overridden(project: Path) -> None:
+    """staging's URIs are on s3: a run without overrides keeps them in the run folder; an override is used as
+    given (the CronJob's, naming the bucket)."""
     stack = load_stack(project, "staging")
     config = job_config(stack, project, "http://127.0.0.1:9091", NOW, reports_uri="s3://bucket/drift")
-    assert config.log_uri == str(project.resolve() / stack.settings.serving.prediction_log.uri)
-    assert config.model_uri == str(project.resolve() / stack.settings.model.artifact_uri)
+    assert config.log_uri == str(project.resolve() / "run/object-storage/s3/vigie-staging/predictions")
+    assert config.model_uri == str(
+        project.resolve() / "run/object-storage/s3/vigie-staging/models/credit-lgbm-2026.11.0"
+    )
     assert config.reports_uri == "s3://bucket/drift"
     assert (config.window_start.isoformat(), config.run_id) == (
         "2026-11-19T03:00:00+00:00",
@@ -35,7 +39,8 @@ def test_uris_come_from_the_settings_under_the_project_unless_overridden(project
 
 
 def test_the_costs_window_and_sample_follow_the_stack(project: Path) -> None:
-    edit_stack(project / "Pulumi.staging.yaml", "vigie:drift", "", {"window": "1d", "sampleSize": 750})
+    edit_stack(project / "Pulumi.staging.yaml", "vigie:drift", "window", "1d")
+    edit_stack(project / "Pulumi.staging.yaml", "vigie:drift", "sampleSize", 750)
     edit_stack(project / "Pulumi.staging.yaml", "vigie:model", "costFalseNegative", 25.0)
     config = job_config(load_stack(project, "staging"), project, "http://127.0.0.1:9091", NOW)
     assert (config.window_start, config.drift.sample_size, config.cost_false_negative) == (

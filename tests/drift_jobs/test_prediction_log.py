@@ -83,3 +83,18 @@ def test_a_spool_replayed_after_its_parts_were_written_is_read_once(
     features = [f.spec for f in FEATURES]
     table = read_window(log, window, features, request_ids=True)
     assert sorted(table.column("request_id").to_pylist()) == sorted(f"req-{i}" for i in range(30))
+
+
+def test_a_log_written_to_s3_is_read_back_by_the_drift_job(
+    artifact: Artifact, applicants: list[dict[str, Any]], bucket: str, s3_environment: dict[str, str]
+) -> None:
+    """The pods' way: credentials and endpoint only in the environment (the stack's Secret), the log on s3."""
+    log = f"s3://{bucket}/predictions"
+    rows = [Applicant.model_validate(applicants[i % len(applicants)]) for i in range(20)]
+    records = Scorer(artifact).predict(rows, [f"req-{i}" for i in range(20)])[1]
+    writer = PredictionLogWriter(LogOptions(log, 1000, 3600.0))
+    writer.append(records)
+    assert writer.close(10) == 0
+    window = Window(datetime(2000, 1, 1, tzinfo=UTC), datetime.now(UTC) + timedelta(days=1))
+    table = read_window(log, window, [f.spec for f in FEATURES], request_ids=True)
+    assert sorted(table.column("request_id").to_pylist()) == sorted(f"req-{i}" for i in range(20))

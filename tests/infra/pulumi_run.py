@@ -106,7 +106,7 @@ def engine_config(stack: str, edits: dict[str, Any] | None = None) -> tuple[dict
     the receivers name set to a canary, as `pulumi config set --secret` would."""
     values, _ = read_config(stack_file(PROJECT_DIR, stack))
     values.update(edits or {})
-    secrets = load_stack(PROJECT_DIR, stack).secret_keys
+    secrets = load_stack(PROJECT_DIR, stack).config_secret_keys
     config = {f"{PROJECT}:{k}": json.dumps(v) for k, v in values.items()}
     config.update({f"{PROJECT}:{k}": canary(k, stack) for k in secrets})
     return config, [f"{PROJECT}:{k}" for k in secrets]

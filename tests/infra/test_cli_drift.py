@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -146,9 +147,8 @@ def test_without_labels_there_is_no_performance_report_nor_metric(
 def test_the_settings_drive_the_sample_and_the_important_features(
     vigie: CliRunner, project: Path, shared_dataset: Dataset, gateway: Gateway, tmp_path: Path
 ) -> None:
-    edit_stack(
-        project / f"Pulumi.{STACK}.yaml", "vigie:drift", "", {"sampleSize": 1000, "importantFeatures": 4}
-    )
+    edit_stack(project / f"Pulumi.{STACK}.yaml", "vigie:drift", "sampleSize", 1000)
+    edit_stack(project / f"Pulumi.{STACK}.yaml", "vigie:drift", "importantFeatures", 4)
     code, _, err = vigie(*run_args(project, shared_dataset, gateway.url, tmp_path))
     assert code == 0, err
     summary = read_summary(tmp_path)
@@ -173,11 +173,22 @@ def test_a_window_thinner_than_min_rows_reports_insufficient_data_not_no_drift(
     vigie: CliRunner, project: Path, shared_dataset: Dataset, gateway: Gateway, tmp_path: Path
 ) -> None:
     """4,000 rows against minRows 5,000: no verdict, no report, exit 0; the status says why, and the previous
-    run's verdicts are replaced rather than left to look current."""
-    assert vigie(*run_args(project, shared_dataset, gateway.url, tmp_path / "first"))[0] == 0
+    run's verdicts are replaced rather than left to look current. `--summary-file` (the drift DAG's) holds the
+    published summary, then why there is none."""
+    copy = tmp_path / "summary.json"
+    assert (
+        vigie(*run_args(project, shared_dataset, gateway.url, tmp_path / "first", "--summary-file", copy))[0]
+        == 0
+    )
+    assert json.loads(copy.read_text()) == read_summary(tmp_path / "first")
     edit_stack(project / f"Pulumi.{STACK}.yaml", "vigie:drift", "minRows", 5000)
-    code, out, err = vigie(*run_args(project, shared_dataset, gateway.url, tmp_path / "thin"))
+    code, out, err = vigie(
+        *run_args(project, shared_dataset, gateway.url, tmp_path / "thin", "--summary-file", copy)
+    )
     assert code == 0, err
+    assert json.loads(copy.read_text()) == {
+        "insufficient_data": True, "rows": 4000, "min_rows": 5000, "model": {"version": SCENARIO.model_version}
+    }  # fmt: skip
     assert out.strip().endswith(
         "insufficient data: 4,000 rows, fewer than drift.minRows (5,000); no verdict drawn and no reports written"
     )

@@ -1,4 +1,4 @@
-"""`vigie model …` and `vigie serve …` without Ray: what they write and print; one-line errors (exit 2)."""
+"""`vigie model …` (publish through a local S3 server) and `vigie serve …` without Ray: what they write and print; one-line errors (exit 2)."""
 
 from __future__ import annotations
 
@@ -13,24 +13,30 @@ import pytest
 import yaml
 from ray.serve.schema import ServeDeploySchema
 
-from conventions.artifact_format import LABEL_COLUMNS, LABELS_DIR, METADATA_FILE, ModelMetadata
-from serving.artifact import Artifact
+from conventions.artifact_format import LABEL_COLUMNS, LABELS_DIR, METADATA_FILE, MODEL_FILE, ModelMetadata
+from serving.artifact import ARTIFACT_FILES, PUBLICATION_FILE, Artifact, Publication
 from serving.prediction_log import LogOptions, PredictionLogWriter
 from serving.schema import Applicant
 from serving.scorer import Scorer
 from tests.conftest import PROJECT_DIR, CliRunner
 from tests.infra.stack_edits import edit_stack
+from tests.object_storage_fixtures import ACCESS_KEY, SECRET_KEY, S3Server
+
+LOCAL_MODEL = "run/object-storage/s3/vigie-dev/models/credit-lgbm-2026.11.0"
+"""dev's s3://vigie-dev/models/credit-lgbm-2026.11.0 as local runs keep it."""
 
 
-def test_model_train_writes_the_artifact_where_the_settings_say(project: Path, vigie: CliRunner) -> None:
+def test_model_train_writes_the_artifact_where_local_runs_keep_the_settings_uri(
+    project: Path, vigie: CliRunner
+) -> None:
     code, out, err = vigie("--project-dir", project, "model", "train", "--stack", "dev")
     assert (code, err) == (0, "")
-    metadata = ModelMetadata.model_validate_json((project / "run/model" / METADATA_FILE).read_text())
+    metadata = ModelMetadata.model_validate_json((project / LOCAL_MODEL / METADATA_FILE).read_text())
     assert metadata.version == "credit-lgbm-2026.11.0"
     assert out.startswith(
         f"trained credit-lgbm-2026.11.0: AUC {metadata.reference_auc:.3f}, θ* {metadata.threshold:.3f}"
     )
-    assert out.endswith(f"wrote {project / 'run/model'}\n")
+    assert out.endswith(f"wrote {project / LOCAL_MODEL}\n")
 
 
 def test_model_train_takes_another_folder_version_and_costs(project: Path, vigie: CliRunner) -> None:
@@ -210,12 +216,29 @@ def test_serve_start_without_a_model_says_to_train_one(project: Path, vigie: Cli
         "--project-dir", project, "serve", "start", "--stack", "dev", "--run-dir", SHORT_RUN_DIR
     )
     assert (code, out) == (2, "")
-    assert err == f"error: {project / 'run/model'}: no metadata.json here; run `vigie model train`\n"
+    assert err == f"error: {project / LOCAL_MODEL}: no metadata.json here; run `vigie model train`\n"
+    assert not SHORT_RUN_DIR.exists()
+
+
+def test_serve_start_refuses_an_artifact_of_another_version_naming_both(
+    project: Path, vigie: CliRunner, artifact_dir: Path
+) -> None:
+    edit_stack(project / "Pulumi.dev.yaml", "vigie:model", "artifactUri", str(artifact_dir))
+    code, out, err = vigie(
+        "--project-dir", project, "serve", "start", "--stack", "dev", "--run-dir", SHORT_RUN_DIR
+    )
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {artifact_dir}: the artifact is model version credit-lgbm-test, but vigie:model.version declares "
+        "credit-lgbm-2026.11.0; publish the declared version (`vigie model train`, then `vigie model publish`) or "
+        "declare credit-lgbm-test\n"
+    )
     assert not SHORT_RUN_DIR.exists()
 
 
 def test_serve_start_refuses_a_port_in_use(project: Path, vigie: CliRunner, artifact_dir: Path) -> None:
     edit_stack(project / "Pulumi.dev.yaml", "vigie:model", "artifactUri", str(artifact_dir))
+    edit_stack(project / "Pulumi.dev.yaml", "vigie:model", "version", "credit-lgbm-test")
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -254,3 +277,63 @@ def test_serve_stop_and_status_with_nothing_running(project: Path, vigie: CliRun
         "",
     )
     assert vigie("--project-dir", project, "serve", "status") == (1, "not running\n", "")
+
+
+def _stack_on(project: Path, s3_server: S3Server, bucket: str) -> str:
+    """dev's artifact in the test bucket, its object storage the session's S3 server; the artifact URI."""
+    uri = f"s3://{bucket}/models/credit-lgbm-test"
+    edit_stack(
+        project / "Pulumi.dev.yaml", "vigie:model", "", {"version": "credit-lgbm-test", "artifactUri": uri}
+    )
+    edit_stack(project / "Pulumi.dev.yaml", "vigie:platform", "objectStorage.endpointUrl", s3_server.endpoint)
+    return uri
+
+
+def _secrets(tmp_path: Path) -> Path:
+    folder = tmp_path / "secrets"
+    folder.mkdir()
+    (folder / "storageAccessKeyId").write_text(ACCESS_KEY)
+    (folder / "storageSecretAccessKey").write_text(SECRET_KEY + "\n")
+    return folder
+
+
+def test_model_publish_round_trips_through_s3_with_the_stacks_secret(
+    project: Path, vigie: CliRunner, artifact_dir: Path, s3_server: S3Server, bucket: str, tmp_path: Path
+) -> None:
+    uri = _stack_on(project, s3_server, bucket)
+    secrets = _secrets(tmp_path)
+    code, out, err = vigie("--project-dir", project, "model", "publish", "--stack", "dev", "--from", artifact_dir,
+                           "--secrets-dir", secrets)  # fmt: skip
+    record = Publication.model_validate_json(s3_server.filesystem().cat_file(f"{uri[5:]}/{PUBLICATION_FILE}"))
+    assert (code, err, out) == (0, "", f"published credit-lgbm-test to {uri} (sha256 {record.sha256})\n")
+    assert SECRET_KEY not in out + err
+    assert sorted(p.rsplit("/", 1)[-1] for p in s3_server.filesystem().ls(uri[5:])) == sorted(
+        [*ARTIFACT_FILES, PUBLICATION_FILE]
+    )
+    copied = s3_server.filesystem().cat_file(f"{uri[5:]}/{MODEL_FILE}")
+    assert copied == (artifact_dir / MODEL_FILE).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("case", "version", "with_secrets", "message"),
+    [
+        ("another version", "credit-lgbm-2026.11.0", True,
+         "{artifact}: the artifact is model version credit-lgbm-test, but vigie:model.version declares "
+         "credit-lgbm-2026.11.0; publish the declared version (`vigie model train`, then `vigie model publish`) or "
+         "declare credit-lgbm-test"),
+        ("no secrets", "credit-lgbm-test", False,
+         "{uri} is on s3: give --secrets-dir, holding the files storageAccessKeyId, storageSecretAccessKey "
+         "(vigie:platform.objectStorage)"),
+    ],
+)  # fmt: skip
+def test_model_publish_refuses_with_one_line_and_writes_nothing(
+    project: Path, vigie: CliRunner, artifact_dir: Path, s3_server: S3Server, bucket: str, tmp_path: Path,
+    case: str, version: str, with_secrets: bool, message: str,
+) -> None:  # fmt: skip
+    uri = _stack_on(project, s3_server, bucket)
+    edit_stack(project / "Pulumi.dev.yaml", "vigie:model", "version", version)
+    secrets = ("--secrets-dir", _secrets(tmp_path)) if with_secrets else ()
+    code, out, err = vigie("--project-dir", project, "model", "publish", "--stack", "dev", "--from", artifact_dir,
+                           *secrets)  # fmt: skip
+    assert (code, out, err) == (2, "", f"error: {message.format(artifact=artifact_dir, uri=uri)}\n")
+    assert s3_server.filesystem().ls(bucket) == []

@@ -6,7 +6,9 @@ copy of the project under run/ so its prediction log, model and reports are its 
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -21,6 +23,7 @@ import pytest
 import yaml
 
 from conventions import contract as c
+from conventions.durations import Duration
 from dashboards_src.build import dashboards
 from dashboards_src.variables import panels, substitute
 from infra.cli import main
@@ -31,14 +34,17 @@ from infra.local.deliveries import (
     pagerduty_service,
     slack_channel,
 )
+from infra.local.destinations import SECRETS_DIR
 from infra.local.fast import fast_stack, fast_values
 from infra.local.mailbox import read_mailbox
-from infra.local.process import free_port
+from infra.local.process import carries, free_port, stop
 from infra.local.scoring_service import stop as stop_scoring
 from infra.local.snapshot import snapshot
 from infra.local.stack import (
+    ALERTMANAGERS,
     FAST_PEER_TIMEOUT,
     MAILBOX_DIR,
+    RUN_MARK,
     SERVE_DIR,
     LocalState,
     Ports,
@@ -47,12 +53,15 @@ from infra.local.stack import (
     deliveries,
     down,
     read_state,
+    restart,
     restart_scoring,
     up,
 )
 from infra.local.traffic import applicants, drive, set_faults, with_bad_payloads
 from infra.local.traffic_modes import Mode
 from infra.settings.loader import read_config, stack_file
+from infra.settings.types import local_location
+from reports.week import IsoWeek
 from rules_src.stack import Stack, load_stack
 from serving.artifact import load_artifact
 from tests.conftest import PROJECT_DIR, CliRunner
@@ -60,7 +69,7 @@ from tests.dashboards_src.grafana_json import targets
 from tests.dashboards_src.promql_ast import label_matchers, vector_selectors
 from tests.infra.stack_edits import edit_stack
 
-pytestmark = pytest.mark.timeout(900)
+pytestmark = [pytest.mark.timeout(900), pytest.mark.first]
 
 RATE = 15.0
 CPU_FOR = "1m"
@@ -125,12 +134,12 @@ class Local:
         return deliveries(self.run_dir)
 
     def bodies(self, mode: Mode, bad_share: float = 0.0, seed: int = 11) -> list[dict[str, Any]]:
-        artifact = load_artifact(str(self.project / self.stack.settings.model.artifact_uri))
+        artifact = load_artifact(local_location(self.stack.settings.model.artifact_uri, self.project))
         return with_bad_payloads(applicants(mode, artifact, seed=seed), bad_share)
 
     def reports(self) -> Path:
         """The stack's drift report folders' parent."""
-        return self.project / self.stack.settings.drift.reports_uri / "prod"
+        return Path(local_location(self.stack.settings.drift.reports_uri, self.project)) / "prod"
 
     def traffic(
         self,
@@ -157,16 +166,13 @@ def _wait(condition: Callable[[], object], timeout: float, what: str) -> None:
 
 
 def _e2e_project(root: Path) -> Path:
-    """A scratch project: prod's settings made fast, CPU's `for` set to CPU_FOR, one Alertmanager (two replicas
-    under fast timings resend an alert firing as its peer resolves it: the README's HA section), and a freshly
-    trained model."""
+    """A scratch project: prod's settings made fast, CPU's `for` set to CPU_FOR, and a freshly trained model."""
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     shutil.copy(PROJECT_DIR / "Pulumi.yaml", root / "Pulumi.yaml")
     values, _ = read_config(stack_file(PROJECT_DIR, "prod"))
     values = fast_values(values)
     values["alerts"]["CpuUsageHigh"] = {**values["alerts"].get("CpuUsageHigh", {}), "for": CPU_FOR}
-    values["monitoring"] = {**values.get("monitoring", {}), "alertmanagerReplicas": 1}
     config = {f"vigie:{key}": value for key, value in values.items()}
     (root / "Pulumi.prod.yaml").write_text(yaml.safe_dump({"config": config}, sort_keys=False))
     assert main(["--project-dir", str(root), "model", "train", "--stack", "prod"]) == 0
@@ -359,6 +365,29 @@ def test_refusal_heavy_traffic_reaches_the_business_mailbox(local: Local) -> Non
     assert (mail["Subject"], mail["To"]) == (f"[FIRING:1] CreditRefusalRateHigh - {summary}", MAILBOX)
 
 
+def test_the_weekly_report_states_when_the_business_alert_fired_and_reaches_the_mailbox(local: Local) -> None:
+    """After the refusal-heavy traffic: the report of the current week, from the stack's Prometheus, names the
+    minutes CreditRefusalRateHigh fired (real rule evaluation) and arrives in the business mailbox with its
+    charts and CSV."""
+    week = IsoWeek.of(datetime.now(UTC))
+    code = main([
+        "--project-dir", str(local.project), "report", "business", "--stack", local.stack.name, "--week", str(week),
+        "--prometheus", local.state.url("prometheus"), "--secrets-dir", str(local.run_dir / SECRETS_DIR),
+        "--smarthost", f"127.0.0.1:{local.state.ports.smtp}",
+    ])  # fmt: skip
+    assert code == 0
+    (report,) = [
+        m for m in read_mailbox(local.run_dir / MAILBOX_DIR, MAILBOX) if "business report" in m["Subject"]
+    ]
+    html = report.get_body(preferencelist=("html",))
+    assert html is not None
+    assert re.search(
+        r"CreditRefusalRateHigh fired from \w{3} [-\d]{10} \d\d:\d\d to \d\d:\d\d UTC", html.get_content()
+    )
+    kinds = [part.get_content_type() for part in report.walk()]
+    assert kinds.count("image/png") == 2 and "text/csv" in kinds
+
+
 def test_drifted_traffic_and_a_drift_run_alert_the_mlops_channel_of_data_and_prediction_drift(
     local: Local,
 ) -> None:
@@ -386,7 +415,9 @@ def test_drifted_traffic_and_a_drift_run_alert_the_mlops_channel_of_data_and_pre
     )
     mlops = {slack_channel("#MLOps-Alerts"): "incoming webhook slackMlopsWebhookUrl"}
     assert _reached(local, 0, "DataDriftDetected") == _reached(local, 0, "PredictionDriftDetected") == mlops
-    reports = sorted((local.project / local.stack.settings.drift.reports_uri / "prod").glob("*/"))
+    reports = sorted(
+        (Path(local_location(local.stack.settings.drift.reports_uri, local.project)) / "prod").glob("*/")
+    )
     assert reports and (reports[-1] / "Data_Drift_Report.html").is_file()
 
 
@@ -405,7 +436,7 @@ def _degraded_labels(local: Local, folder: Path) -> Path:
     """Every logged prediction of the declared model older than labelDelay (plus slack), labelled the opposite
     of its decision: each accepted applicant defaulted and each rejected one would have repaid, so the matured
     cohort's cost per application (10 per accepted, 1 per rejected) is far above the reference's."""
-    log = local.project / local.stack.settings.serving.prediction_log.uri / "predictions"
+    log = Path(local_location(local.stack.settings.serving.prediction_log.uri, local.project)) / "predictions"
     table = pads.dataset(log, format="parquet", partitioning="hive").to_table(
         columns=["request_id", "timestamp", "model_version", "decision"]
     )
@@ -478,6 +509,78 @@ def test_cpu_heavy_load_on_the_worker_raises_the_cpu_warning(local: Local) -> No
     ]  # fmt: skip
 
 
+def _alertmanager(local: Local, name: str, path: str) -> Any:
+    with urllib.request.urlopen(f"{local.state.url(name)}{path}", timeout=10) as response:
+        return json.load(response)
+
+
+def _stop(local: Local, name: str) -> None:
+    """Stop one process of the stack by the PID its state file records now (a restart changes it), if that
+    PID still runs as this stack's."""
+    state = read_state(local.run_dir)
+    assert state is not None
+    pid = state.processes[name].pid
+    if carries(pid, RUN_MARK, str(local.run_dir.resolve())):
+        stop(pid)
+
+
+def _clustered(local: Local) -> bool:
+    """Both Alertmanagers see each other, and their gossip has settled (they notify only then)."""
+    clusters = [_alertmanager(local, name, "/api/v2/status")["cluster"] for name in ALERTMANAGERS]
+    return all(c["status"] == "ready" and len(c["peers"]) == len(ALERTMANAGERS) for c in clusters)
+
+
+def _holding(local: Local, alertname: str) -> set[str]:
+    """The Alertmanagers that hold `alertname` as an active alert."""
+    query = urllib.parse.urlencode({"filter": f'alertname="{alertname}"', "silenced": "false"})
+    return {name for name in ALERTMANAGERS if _alertmanager(local, name, f"/api/v2/alerts?{query}")}
+
+
+def _first_to_notify(local: Local) -> str:
+    """The Alertmanager that notifies at once: the cluster's first member by name, the others waiting their
+    position times the peer timeout for its notification log entry."""
+    own = {name: _alertmanager(local, name, "/api/v2/status")["cluster"] for name in ALERTMANAGERS}
+    first = min(peer["name"] for peer in own[ALERTMANAGERS[0]]["peers"])
+    (name,) = [name for name, cluster in own.items() if cluster["name"] == first]
+    return name
+
+
+def _pages(local: Local, before: dict[str, list[set[str]]], alertname: str) -> dict[str, int]:
+    """Per receiver, the notifications naming `alertname` delivered since `before`."""
+    now = local.delivered()
+    counts = {r: sum(alertname in n for n in sent[len(before.get(r, [])) :]) for r, sent in now.items()}
+    return {r: count for r, count in counts.items() if count}
+
+
+ERROR_ALERTS = {"ApiErrorRateCritical", "Http5xxRateHigh"}
+DUPLICATE_WAIT = 2 * Duration.parse(FAST_PEER_TIMEOUT).seconds
+"""How long after a delivery a second Alertmanager would send its duplicate: it waits the peer timeout (its
+position, 1, times it) before looking for the first one's log entry; twice that leaves slack for gossip."""
+
+
+def test_stopping_the_alertmanager_about_to_notify_mid_incident_still_pages_once(local: Local) -> None:
+    """Errors above 5 %: once both Alertmanagers hold the page, the one that would send it (first by name) is
+    stopped by its PID within the urgent route's group_wait. The other, first now, sends it: PagerDuty and
+    #OPS-CRITICAL get it once each. The stopped one stays down until the restart test below starts both: one
+    started now would group the page apart from its peer (out of step by up to a group interval), and could
+    resend it firing as its peer sends the resolution. The test ends once the errors' alerts have resolved."""
+    _wait(lambda: _clustered(local), 30, "both Alertmanagers in one settled cluster")
+    before = local.delivered()
+    traffic = threading.Thread(target=local.traffic, args=(Mode.ERRORS, 40), kwargs={"error_rate": 0.2})
+    traffic.start()
+    try:
+        _wait(lambda: _holding(local, "ApiErrorRateCritical") == set(ALERTMANAGERS), 60, "the page at both")
+        sender = _first_to_notify(local)
+        _stop(local, sender)
+        assert _pages(local, before, "ApiErrorRateCritical") == {}, "sent before the stop: no fail-over shown"
+        _wait(lambda: len(_pages(local, before, "ApiErrorRateCritical")) == 2, 60, "the page from the other")
+        time.sleep(DUPLICATE_WAIT)
+        assert _pages(local, before, "ApiErrorRateCritical") == {"pagerduty-p0": 1, "slack-ops-critical": 1}
+    finally:
+        traffic.join()
+    _wait(lambda: not local.firing() & ERROR_ALERTS, 120, "the error alerts to resolve")
+
+
 def test_a_stopped_scoring_service_pages(local: Local) -> None:
     """The last fault: the service is stopped by its PID and stays down. Every ratio goes blind, so only the
     availability alert can tell, and it pages PagerDuty and #OPS-CRITICAL."""
@@ -490,6 +593,68 @@ def test_a_stopped_scoring_service_pages(local: Local) -> None:
     )
     new = _new(local, before)
     assert new["pagerduty-p0"] == new["slack-ops-critical"] == {"ScoringServiceDown"}
+
+
+def test_an_alert_that_fires_while_every_alertmanager_is_down_is_delivered_once_they_are_back(
+    local: Local,
+) -> None:
+    """Every Alertmanager stopped by its PID (the fail-over test left one down), then a drift run fails:
+    DriftJobFailed fires in Prometheus, which keeps resending it to Alertmanagers that do not answer. Started
+    again (`restart`), they reload their notification logs, settle as a cluster, both receive the alert, and
+    #MLOps-Alerts gets it once: this is also the incident that shows two running replicas notify once. What
+    they notified before they stopped (the Watchdog, the availability page, still firing) is not sent again."""
+    before = local.delivered()
+    for name in reversed(ALERTMANAGERS):
+        _stop(local, name)
+    assert _drift_run(local, "--log-uri", str(local.project / "run" / "no-such-log")) != 0
+    _wait(lambda: "DriftJobFailed" in local.firing(), 60, "DriftJobFailed firing in Prometheus")
+    assert [restart(local.run_dir, name).old_pid for name in ALERTMANAGERS] == [None] * len(ALERTMANAGERS)
+    _wait(lambda: _holding(local, "DriftJobFailed") == set(ALERTMANAGERS), 30, "DriftJobFailed at both")
+    _wait(lambda: "slack-mlops-alerts" in _pages(local, before, "DriftJobFailed"), 90, "DriftJobFailed")
+    assert _clustered(local)
+    time.sleep(DUPLICATE_WAIT)
+    assert _pages(local, before, "DriftJobFailed") == {"slack-mlops-alerts": 1}
+    assert not {"Watchdog", "ScoringServiceDown"} & set().union(*_new(local, before).values())
+
+
+DUPLICATE_WINDOW = 30.0
+"""Seconds within which two equal notifications to one destination are one sent twice: a second replica's
+copy comes within its peer timeout (1 s), while an alert that resolves and fires again takes its `for`, and
+a group's next notification differs (another alert count, another value in the text)."""
+
+
+def test_every_notification_reached_its_destination_once_with_two_alertmanagers(local: Local) -> None:
+    """Over every delivery of the run, the fail-over and restarts above included: no destination received
+    the same notification twice. The parts allowed to differ are those that depend on the sender or the
+    moment: each Alertmanager's external URL (in links), a firing alert's `endsAt` (the expiry Prometheus set
+    on its last resend) and where the mailbox filed a mail. Both Alertmanagers have sent some of them: the
+    first by name sent everything until the fail-over test stopped it, the other sent that page."""
+    assert _clustered(local)
+    ports = (local.state.ports.alertmanager, local.state.ports.alertmanager_2)
+    deliveries = local.received()
+    last: dict[tuple[str, str], float] = {}
+    twice = []
+    for delivery in deliveries:
+        key = (delivery.destination, _content(delivery.body, ports))
+        if key in last and delivery.received_at - last[key] < DUPLICATE_WINDOW:
+            twice.append(f"{delivery.destination}: {delivery.status} {delivery.alertnames}")
+        last[key] = delivery.received_at
+    assert twice == []
+    bodies = [json.dumps(delivery.body) for delivery in deliveries]
+    senders = {port for body in bodies for port in ports if re.search(rf"//[^/\"]+:{port}\b", body)}
+    assert senders == set(ports)
+
+
+def _content(body: Any, ports: tuple[int, ...]) -> str:
+    def kept(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: kept(v) for k, v in value.items() if k not in ("endsAt", "maildir_key")}
+        return [kept(v) for v in value] if isinstance(value, list) else value
+
+    text = json.dumps(kept(body), sort_keys=True)
+    for port in ports:
+        text = text.replace(f":{port}", ":<alertmanager>")
+    return text
 
 
 def test_the_summary_names_each_seed_destination_and_the_integration_that_reached_it(

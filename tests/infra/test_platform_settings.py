@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from infra.manifests.concerns import for_review
+from rules_src.stack import load_stack
 from tests.conftest import CliRunner
 from tests.infra.stack_edits import edit_stack
 
@@ -18,12 +20,6 @@ EDITS: list[tuple[str, str, str, Any, str]] = [
     ("worker memory eaten by Ray's object store", "vigie:serving", "resources.memory", "2Gi",
      "vigie:platform: scoring.worker.memory (2Gi) leaves 1434Mi to Ray tasks after its object store (30%), less "
      "than vigie:serving.resources.memory (2Gi); raise it"),
-    ("unpinned image", "vigie:platform", "images.vigie", "registry.scoring.internal/vigie:latest",
-     "vigie:platform.images.vigie: 'registry.scoring.internal/vigie:latest': `latest` is not a pinned tag; name a "
-     "version (example: …/pushgateway:v1.11.1)"),
-    ("image without a tag", "vigie:platform", "images.pushgateway", "quay.io/prometheus/pushgateway",
-     "vigie:platform.images.pushgateway: 'quay.io/prometheus/pushgateway' is not an image with a tag (example: "
-     "quay.io/prometheus/pushgateway:v1.11.1)"),
     ("chart version range", "vigie:platform", "chartVersions.kubePrometheusStack", "88.5",
      "vigie:platform.chartVersions.kubePrometheusStack: '88.5' is not an exact chart version (example: 88.5.3)"),
     ("size in the wrong unit", "vigie:platform", "prometheus.storageSize", "50GB",
@@ -61,3 +57,25 @@ def test_a_stack_can_override_one_platform_value(project: Path, vigie: CliRunner
     assert "version: 1.7.1\n" in release
     monitoring = project / "generated" / "prod" / "manifests" / "releases" / "kube-prometheus-stack.yaml"
     assert "version: 88.5.3\n" in monitoring.read_text()
+
+
+DIGEST = "@sha256:" + "0123456789abcdef" * 4
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        f"registry.scoring.internal/vigie:0.1.0{DIGEST}",
+        f"registry.scoring.internal/vigie{DIGEST}",
+        "registry.scoring.internal:5000/team/vigie:v0.1.0-rc.1",
+        "registry.scoring.internal/vigie:3f9c2ab",
+    ],
+    ids=["tag and digest", "digest", "version tag", "commit id"],
+)
+def test_an_image_pinned_by_digest_or_release_tag_reaches_the_pods(project: Path, image: str) -> None:
+    edit_stack(project / "Pulumi.prod.yaml", "vigie:platform", "images.vigie", image)
+    ray_service = next(
+        m for m in for_review(load_stack(project, "prod"))["scoring"].manifests() if m["kind"] == "RayService"
+    )
+    (container,) = ray_service["spec"]["rayClusterConfig"]["headGroupSpec"]["template"]["spec"]["containers"]
+    assert container["image"] == image

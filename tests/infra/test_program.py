@@ -14,6 +14,7 @@ from pulumi.runtime import settings as runtime_settings
 from infra.artifacts import prometheus_rule
 from infra.components import manifest_set, monitoring, scoring_service
 from infra.manifests.concerns import for_review
+from infra.manifests.data_volume import needs_data_volume, stack_uris
 from infra.manifests.names import endpoints
 from infra.settings.errors import SettingsError
 from infra.settings.pulumi_config import config_entries
@@ -125,9 +126,16 @@ def test_stack_outputs_name_the_namespaces_and_endpoints(deployment: Deployment)
     assert deployment.secret_outputs == {"grafanaAdminPassword"}
 
 
+def _has_data_volume(stack: str) -> bool:
+    """dev keeps its prediction log and reports on the data volume; staging and prod have everything on s3."""
+    s = load_stack(PROJECT_DIR, stack).settings
+    return needs_data_volume(stack_uris(s.model, s.serving, s.drift))
+
+
 def test_resources_per_stack(deployment: Deployment) -> None:
-    """Every stack declares the same set of objects, and the business report's four where the business route has
-    e-mail receivers; only their contents differ with the settings."""
+    """Every stack declares the same set of objects (the data volume's claim only with relative URIs), and the
+    business report's four where the business route has e-mail receivers; only their contents differ with the
+    settings."""
     kinds = Counter(r.type.split(":")[-1] for r in deployment.registrations)
     if manifest_set.BUSINESS_REPORT.type_token in _components(deployment.stack):
         report = Counter(
@@ -135,11 +143,13 @@ def test_resources_per_stack(deployment: Deployment) -> None:
         )
         kinds -= report
         assert kinds + report == Counter(r.type.split(":")[-1] for r in deployment.registrations)
+    airflow = load_stack(PROJECT_DIR, deployment.stack).settings.drift.scheduler == "airflow"  # a DAG instead
     assert kinds == Counter(
         {
-            "ConfigMap": 4, "NetworkPolicy": 3, "Namespace": 3, "PersistentVolumeClaim": 2, "Secret": 2,
-            "Release": 2, "RayService": 1, "PodMonitor": 1, "ServiceMonitor": 1, "PrometheusRule": 1,
-            "Deployment": 1, "Service": 1, "ServiceAccount": 1, "CronJob": 1, "RandomPassword": 1,
+            "ConfigMap": 4 + airflow, "NetworkPolicy": 3, "Namespace": 3, "PersistentVolumeClaim": 1 + _has_data_volume(deployment.stack), "Secret": 3,
+            "Release": 2, "RayService": 1, "Ingress": 1, "PodMonitor": 1, "ServiceMonitor": 1, "PrometheusRule": 1,
+            "Deployment": 1, "Service": 1, "ServiceAccount": 1, "CronJob": 1 - airflow, "RandomPassword": 1,
+            "Role": airflow, "RoleBinding": airflow,  # the DAG's rights to run the drift pod
             **{token.split(":")[-1]: 1 for token in COMPONENTS if token != manifest_set.BUSINESS_REPORT.type_token},
         }
     )  # fmt: skip
@@ -162,7 +172,7 @@ def test_entry_point_exports_the_stack_outputs() -> None:
     staging = load_stack(PROJECT_DIR, "staging").settings
     assert sorted(exported) == sorted(
         ["namespaces", *endpoints(staging.monitoring, staging.serving), "grafanaUrl", "grafanaAdminUser",
-         "grafanaAdminPassword"]
+         "grafanaAdminPassword", "scoringUrl"]
     )  # fmt: skip
 
 

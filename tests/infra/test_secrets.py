@@ -1,4 +1,4 @@
-"""Secrets stay secret: the receivers' credentials and Grafana's generated password are Pulumi secrets from
+"""Secrets stay secret: the receivers' and the object storage's credentials and Grafana's generated password are Pulumi secrets from
 config to the Kubernetes Secret, and appear in clear nowhere else: not in other resources' inputs, not in the
 Helm values, not in stack outputs, not in generated/."""
 
@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from infra.manifests.object_storage import ACCESS_KEY_ID, SECRET_ACCESS_KEY, STORAGE_SECRET
 from rules_src.alertmanager import CREDENTIALS_SECRET
 from rules_src.stack import load_stack
 from tests.conftest import PROJECT_DIR, STACKS, CliRunner
@@ -13,13 +14,22 @@ from tests.infra.pulumi_run import GRAFANA_PASSWORD, Deployment, canary, clear_s
 
 
 def _canaries(stack: str) -> dict[str, str]:
-    return {key: canary(key, stack) for key in load_stack(PROJECT_DIR, stack).secret_keys}
+    return {key: canary(key, stack) for key in load_stack(PROJECT_DIR, stack).config_secret_keys}
 
 
 def test_canaries_are_really_given_to_the_program(deployment: Deployment) -> None:
-    """The positive control: each configured secret does reach the credentials Secret."""
-    (secret,) = [m for m in deployment.manifests("Secret") if m["metadata"]["name"] == CREDENTIALS_SECRET]
-    assert secret["stringData"] == _canaries(deployment.stack) != {}
+    """The positive control: each receiver's secret reaches the credentials Secret, and each object-storage
+    secret the storage Secret, as the environment variable botocore reads."""
+    stack = load_stack(PROJECT_DIR, deployment.stack)
+    secrets = {m["metadata"]["name"]: m["stringData"] for m in deployment.manifests("Secret")}
+    canaries = _canaries(deployment.stack)
+    assert secrets[CREDENTIALS_SECRET] == {key: canaries[key] for key in stack.secret_keys} != {}
+    storage = stack.settings.platform.object_storage
+    assert storage is not None
+    assert {k: v for k, v in secrets[STORAGE_SECRET].items() if k in (ACCESS_KEY_ID, SECRET_ACCESS_KEY)} == {
+        ACCESS_KEY_ID: canaries[storage.access_key_id_secret],
+        SECRET_ACCESS_KEY: canaries[storage.secret_access_key_secret],
+    }
 
 
 def test_no_secret_appears_in_clear_in_any_resource_input(deployment: Deployment) -> None:
@@ -30,12 +40,13 @@ def test_no_secret_appears_in_clear_in_any_resource_input(deployment: Deployment
         assert leaked == [], f"{registration.name} holds {leaked} in clear"
 
 
-def test_only_the_two_secrets_hold_secret_values_at_all(deployment: Deployment) -> None:
+def test_only_the_three_secrets_hold_secret_values_at_all(deployment: Deployment) -> None:
     secrets = [*_canaries(deployment.stack).values(), GRAFANA_PASSWORD]
     holders = {r.name for r in deployment.registrations if any(s in str(reveal(r.inputs)) for s in secrets)}
     assert holders == {
         "monitoring-secret-vigie-alertmanager-credentials",
         "monitoring-secret-vigie-grafana-admin",
+        f"scoring-secret-{STORAGE_SECRET}",
     }
 
 

@@ -13,6 +13,7 @@ from infra.manifests.concerns import for_review
 from rules_src.alertmanager import CREDENTIALS_DIR, CREDENTIALS_SECRET
 from rules_src.stack import load_stack
 from tests.conftest import PROJECT_DIR
+from tests.infra.drift_schedules import drift_pod_template
 from tests.infra.pulumi_run import Deployment
 from tests.infra.reference import chart_defaults
 from tests.infra.selection import matches, merged, namespace_labels, prometheus_selectors, sidecar_searches
@@ -140,10 +141,9 @@ def test_network_policies_admit_the_pods_the_charts_and_vigie_label(deployment: 
         kps["prometheus"]["prometheusSpec"]["podMetadata"]["labels"],
     )
     operator = ({"kubernetes.io/metadata.name": s.platform.kuberay_namespace}, kuberay["labels"])
-    cron_job = deployment.named("CronJob", "vigie-drift")
     drift = (
         {"kubernetes.io/metadata.name": s.serving.namespace},
-        cron_job["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"],
+        drift_pod_template(deployment)["metadata"]["labels"],
     )
     ingress = (
         {"kubernetes.io/metadata.name": s.platform.scoring.ingress.namespace},
@@ -153,6 +153,8 @@ def test_network_policies_admit_the_pods_the_charts_and_vigie_label(deployment: 
     assert [
         _admits(policies["vigie-pushgateway"], *peer, 9091) for peer in (drift, prometheus, ingress, stranger)
     ] == [True, True, False, False]
+    airflow_worker = ({"kubernetes.io/metadata.name": s.drift.airflow.namespace}, {"component": "worker"})
+    assert _admits(policies["vigie-pushgateway"], *airflow_worker, 9091) is (s.drift.scheduler == "airflow")
     scoring = policies["vigie-scoring"]
     assert [
         _admits(scoring, *ingress, 8000),
@@ -171,11 +173,8 @@ def test_policies_select_the_pods_they_protect(deployment: Deployment) -> None:
     policies = {
         m["metadata"]["name"]: m["spec"]["podSelector"] for m in deployment.manifests("NetworkPolicy")
     }
-    cron_job = deployment.named("CronJob", "vigie-drift")
     (pushgateway,) = deployment.manifests("Deployment")
-    assert matches(
-        policies["vigie-drift"], cron_job["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"]
-    )
+    assert matches(policies["vigie-drift"], drift_pod_template(deployment)["metadata"]["labels"])
     assert matches(policies["vigie-pushgateway"], pushgateway["spec"]["template"]["metadata"]["labels"])
     for report in (m for m in deployment.manifests("CronJob") if m["metadata"]["name"] == "vigie-report"):
         assert matches(

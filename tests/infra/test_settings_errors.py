@@ -13,14 +13,15 @@ from tests.conftest import CliRunner
 from tests.infra.stack_edits import edit_stack
 
 CANARY = "https://hooks.slack.com/services/T000/B000/CANARY-SECRET"
+PINNED = "pin it by digest (…@sha256:<64 hex digits>) or by an immutable version tag (…:0.1.0)"
 
 # (case, config key, dotted path inside it, new value or ... to delete, expected message after "Pulumi.prod.yaml: ")
 EDITS: list[tuple[str, str, str, Any, str]] = [
     ("unknown key", "vigie:monitorng", "", {"retention": "3d"},
      "vigie:monitorng: unknown key (known keys: alerting, alerts, drift, model, monitoring, platform, report, serving)"),
     ("unknown nested key", "vigie:serving", "autoscaling.maxReplica", 3,
-     "vigie:serving.autoscaling.maxReplica: unknown key (known keys here: downscaleDelay, maxReplicas, "
-     "minReplicas, targetOngoingRequests, upscaleDelay)"),
+     "vigie:serving.autoscaling.maxReplica: unknown key (known keys here: downscaleDelay, lookBackPeriod, "
+     "maxReplicas, minReplicas, targetOngoingRequests, upscaleDelay)"),
     ("rate below 0", "vigie:alerts", "Http5xxRateHigh.threshold", -0.01,
      "vigie:alerts.Http5xxRateHigh.threshold: must be a ratio strictly between 0 and 1 (0.05 means 5 %), got -0.01"),
     ("rate above 100 %", "vigie:alerts", "ApiErrorRateCritical.threshold", 5,
@@ -66,6 +67,9 @@ EDITS: list[tuple[str, str, str, Any, str]] = [
      "`pulumi config set --secret <key>`"),
     ("min replicas above max", "vigie:serving", "autoscaling.minReplicas", 9,
      "vigie:serving.autoscaling: minReplicas (9) must be at most maxReplicas (8)"),
+    ("look-back window within one report", "vigie:serving", "autoscaling.lookBackPeriod", "10s",
+     "vigie:serving.autoscaling.lookBackPeriod: must be longer than 10s, the interval at which replicas report "
+     "their figures to Serve's controller (got 10s)"),
     ("latency threshold off the buckets", "vigie:alerts", "LatencyP95High.threshold", "600ms",
      "vigie:alerts.LatencyP95High.threshold: 600ms is not a latency bucket boundary, so the quantile would be "
      "inexact; choose one of 1ms, 2ms, 5ms, 10ms, 20ms, 50ms, 100ms, 200ms, 300ms, 400ms, 500ms, 1s, 2s, 5s, "
@@ -79,6 +83,16 @@ EDITS: list[tuple[str, str, str, Any, str]] = [
     ("schedule longer than staleness", "vigie:drift", "schedule", "0 3 1 * *",
      "vigie:drift.schedule: DriftJobStale's threshold (8d) must exceed the schedule's longest gap between runs "
      "(31d), or the job looks stale between two healthy runs; raise vigie:alerts.DriftJobStale.threshold"),
+    ("unknown drift scheduler", "vigie:drift", "scheduler", "cron",
+     "vigie:drift.scheduler: input should be 'cronjob' or 'airflow' (got 'cron')"),
+    ("unknown drift DAG mode", "vigie:drift", "airflow.mode", "pod",
+     "vigie:drift.airflow.mode: input should be 'kubernetes' or 'local' (got 'pod')"),
+    ("Airflow retries outlasting DriftJobFailed's for (prod runs on Airflow)", "vigie:drift", "airflow.retryDelay",
+     "1h",
+     "vigie:drift.airflow.retryDelay: on Airflow a failed try shows until a later try ends, so "
+     "platform.driftJob.backoffLimit * (drift.airflow.retryDelay + platform.driftJob.activeDeadline / "
+     "(1 + backoffLimit)) = 2 * (1h + 40m) = 3h20m must stay below DriftJobFailed's for (2h), or a run that a "
+     "retry mends pages anyway; shorten the retries or raise vigie:alerts.DriftJobFailed.for"),
     ("malformed report cron", "vigie:report", "schedule", "0 7 * * monday",
      "vigie:report.schedule: day of week 'monday' must be *, a number, a name (sun-sat) or a range, with an "
      "optional /step"),
@@ -92,6 +106,33 @@ EDITS: list[tuple[str, str, str, Any, str]] = [
      ["pagerduty-p0", "slack-ops-critical", "pagerduty-p0"],
      "vigie:alerting.routes.urgent.receivers: lists pagerduty-p0 more than once: each listing gets every "
      "notification again"),
+    ("relative URI without a ReadWriteMany class", "vigie:model", "artifactUri", "run/model",
+     "vigie:platform.dataVolume.storageClass: required, since vigie:model.artifactUri is relative (run/model): "
+     "relative URIs live on a ReadWriteMany volume shared by the scoring pods and the drift job, and a cluster's "
+     "default class is often ReadWriteOnce only, so the claim would never bind; name an RWX class (NFS, EFS, "
+     "CephFS…) or use object-storage URIs (s3://…)"),
+    ("s3 URI without object-storage credentials", "vigie:platform", "objectStorage", ...,
+     "vigie:platform.objectStorage: required, since vigie:model.artifactUri is on s3 "
+     "(s3://vigie-prod/models/credit-lgbm-2026.11.0): name the secret config keys of its credentials "
+     "(accessKeyIdSecret, secretAccessKeySecret)"),
+    ("image by a moving tag", "vigie:platform", "images.vigie", "registry.scoring.internal/vigie:latest",
+     f"vigie:platform.images.vigie: 'registry.scoring.internal/vigie:latest': `latest` is a moving tag, not an "
+     f"exact release; {PINNED}"),
+    ("image by a branch's tag", "vigie:platform", "images.vigie", "registry.scoring.internal/vigie:main",
+     f"vigie:platform.images.vigie: 'registry.scoring.internal/vigie:main': `main` is a moving tag, not an exact "
+     f"release; {PINNED}"),
+    ("image by a release line's tag", "vigie:platform", "images.vigie", "registry.scoring.internal/vigie:0.1",
+     f"vigie:platform.images.vigie: 'registry.scoring.internal/vigie:0.1': `0.1` is a moving tag, not an exact "
+     f"release; {PINNED}"),
+    ("image without a tag or digest", "vigie:platform", "images.pushgateway", "docker.io/prom/pushgateway",
+     f"vigie:platform.images.pushgateway: 'docker.io/prom/pushgateway' names no tag or digest, so every pull may "
+     f"get another image; {PINNED}"),
+    ("image with a malformed digest", "vigie:platform", "images.vigie", "registry.scoring.internal/vigie@sha256:abc",
+     "vigie:platform.images.vigie: 'registry.scoring.internal/vigie@sha256:abc' is not an image reference (example: "
+     "docker.io/prom/pushgateway:v1.11.1@sha256:<digest>)"),
+    ("ingress host given as a URL", "vigie:platform", "scoring.ingress.host", "https://api.scoring.internal",
+     "vigie:platform.scoring.ingress.host: 'https://api.scoring.internal' is not a DNS host name (example: "
+     "api.scoring.internal)"),
     ("misspelt namespace", "vigi:alerts", "", {"CpuUsageHigh": {"for": "5m"}},
      "vigi:alerts: unknown config namespace 'vigi', did you mean 'vigie:alerts'?"),
 ]  # fmt: skip

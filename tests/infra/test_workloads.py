@@ -8,14 +8,16 @@ from typing import Any
 
 from infra.cli import parser
 from infra.labels import PART_OF, PART_OF_LABEL, STACK_LABEL
-from infra.manifests.data_volume import DATA_DIR, in_cluster, stack_uris
+from infra.manifests.data_volume import DATA_DIR, in_cluster, needs_data_volume, stack_uris
 from infra.manifests.drift_cronjob import SETTINGS_DIR
 from infra.manifests.names import REPORT_JOB, endpoints
+from infra.manifests.object_storage import STORAGE_SECRET
 from infra.manifests.report_cronjob import SECRETS_DIR, SECRETS_VOLUME
 from infra.manifests.scoring import serve_document
 from rules_src.alertmanager import CREDENTIALS_SECRET
 from rules_src.stack import load_stack
 from tests.conftest import PROJECT_DIR
+from tests.infra.drift_schedules import deployed_dag_spec, drift_pod_template
 from tests.infra.pulumi_run import Deployment
 
 LABELS = ("app.kubernetes.io/component", "app.kubernetes.io/managed-by", "app.kubernetes.io/name")
@@ -25,13 +27,12 @@ def _pod_templates(deployment: Deployment) -> dict[str, dict[str, Any]]:
     """Every pod template Vigie defines, by owner, with whether it serves (and so must be probed)."""
     (ray,) = deployment.manifests("RayService")
     (pushgateway,) = deployment.manifests("Deployment")
-    cron_job = deployment.named("CronJob", "vigie-drift")
     cluster = ray["spec"]["rayClusterConfig"]
     templates = {
         "ray head": cluster["headGroupSpec"]["template"],
         "ray workers": cluster["workerGroupSpecs"][0]["template"],
         "pushgateway": pushgateway["spec"]["template"],
-        "drift job": cron_job["spec"]["jobTemplate"]["spec"]["template"],
+        "drift job": drift_pod_template(deployment),
     }
     report = _report_job(deployment)
     if report is not None:
@@ -87,8 +88,12 @@ def test_serving_pods_have_liveness_and_readiness_probes(deployment: Deployment)
     for owner in ("ray head", "ray workers", "pushgateway"):
         (container,) = templates[owner]["spec"]["containers"]
         assert container["livenessProbe"]["httpGet"] and container["readinessProbe"]["httpGet"], owner
-    job = deployment.named("CronJob", "vigie-drift")
-    assert job["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"] > 0
+    dag = deployed_dag_spec(deployment)
+    if dag is None:
+        job = deployment.named("CronJob", "vigie-drift")
+        assert job["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"] > 0
+    else:
+        assert dag["try_timeout_seconds"] > 0
 
 
 def test_only_the_ray_head_mounts_a_service_account_token(deployment: Deployment) -> None:
@@ -148,6 +153,9 @@ def test_ray_service_autoscales_workers_within_the_serving_bounds(deployment: De
 def test_drift_cron_job_runs_the_drift_cli_one_run_at_a_time(deployment: Deployment) -> None:
     stack = load_stack(PROJECT_DIR, deployment.stack)
     s = stack.settings
+    if s.drift.scheduler == "airflow":  # the DAG runs it: tests/infra/test_drift_dag_deployed.py
+        assert "vigie-drift" not in {m["metadata"]["name"] for m in deployment.manifests("CronJob")}
+        return
     cron_job = deployment.named("CronJob", "vigie-drift")
     spec = cron_job["spec"]
     assert (spec["schedule"], spec["concurrencyPolicy"]) == (s.drift.schedule, "Forbid")
@@ -169,8 +177,11 @@ def test_drift_cron_job_runs_the_drift_cli_one_run_at_a_time(deployment: Deploym
 def test_drift_job_has_its_own_service_account_and_no_api_rights(deployment: Deployment) -> None:
     account = deployment.named("ServiceAccount", "vigie-drift")
     assert account["automountServiceAccountToken"] is False
-    kinds = {r.inputs["kind"] for r in deployment.kubernetes_objects()}
-    assert not kinds & {"Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"}
+    rbac = [r.manifest() for r in deployment.kubernetes_objects() if "Role" in r.inputs["kind"]]
+    bound = [s["name"] for m in rbac if m["kind"].endswith("Binding") for s in m["subjects"]]
+    assert "vigie-drift" not in bound  # the only rights are the Airflow worker's, to run the drift pod
+    airflow = load_stack(PROJECT_DIR, deployment.stack).settings.drift.scheduler == "airflow"
+    assert [m["kind"] for m in rbac] == (["Role", "RoleBinding"] if airflow else [])
 
 
 def test_drift_settings_file_loads_as_the_deployed_stack(deployment: Deployment, tmp_path: Path) -> None:
@@ -184,24 +195,28 @@ def test_drift_settings_file_loads_as_the_deployed_stack(deployment: Deployment,
 
 
 def test_scoring_and_drift_pods_see_the_same_storage(deployment: Deployment) -> None:
-    """Relative URIs live on the shared data volume, at the same paths for the Serve app and the drift job."""
+    """The Serve app and the drift job read the same URIs: relative ones on the shared data volume, at the same
+    paths (dev), object storage with the stack's storage Secret (every committed stack's artifact)."""
     stack = load_stack(PROJECT_DIR, deployment.stack)
     s = stack.settings
     model, log, reports = (in_cluster(uri) for uri in stack_uris(s.model, s.serving, s.drift))
-    args = serve_document(s.serving, s.model)["applications"][0]["args"]
+    args = serve_document(s.serving, s.model, stack.alerts)["applications"][0]["args"]
     assert (args["artifact_uri"], args["prediction_log_uri"]) == (model, log)
-    cron_job = deployment.named("CronJob", "vigie-drift")
-    command = cron_job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["command"]
+    command = drift_pod_template(deployment)["spec"]["containers"][0]["command"]
     parsed = parser().parse_args(command[1:])
     assert (parsed.model_uri, parsed.log_uri, parsed.output_uri) == (model, log, reports)
     templates = _pod_templates(deployment)
+    on_volume = needs_data_volume(stack_uris(s.model, s.serving, s.drift))
     for owner in ("ray head", "ray workers", "drift job"):
         volumes = {v["name"]: v for v in templates[owner]["spec"]["volumes"]}
-        assert volumes["data"]["persistentVolumeClaim"]["claimName"] == "vigie-data", owner
-        mounts = {
-            m["name"]: m["mountPath"] for m in templates[owner]["spec"]["containers"][0]["volumeMounts"]
-        }
-        assert mounts["data"] == DATA_DIR, owner
+        container = templates[owner]["spec"]["containers"][0]
+        mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+        if on_volume:
+            assert volumes["data"]["persistentVolumeClaim"]["claimName"] == "vigie-data", owner
+            assert mounts["data"] == DATA_DIR, owner
+        else:
+            assert "data" not in volumes and "data" not in mounts, owner
+        assert container["envFrom"] == [{"secretRef": {"name": STORAGE_SECRET}}], owner
 
 
 def test_report_cron_job_mails_the_business_report_with_only_the_smtp_passwords(

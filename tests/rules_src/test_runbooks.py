@@ -226,3 +226,20 @@ def test_each_related_series_of_a_spec_is_a_contract_series_some_panel_reads(spe
         for name in metric_names(v.substitute(target["expr"], board))
     }
     assert [name for name in spec.related if name not in known or name not in drawn] == []
+
+
+@pytest.mark.parametrize(
+    ("stack", "alert"),
+    [(s, a) for s in STACKS for a in ("DriftJobFailed", "DriftJobStale", "DriftJobNeverRan")],
+)
+def test_a_drift_job_runbook_gives_the_advice_of_the_stacks_scheduler(stack: str, alert: str) -> None:
+    """An Airflow stack's reader is sent to the DAG's runs and task logs, a CronJob stack's to kubectl."""
+    tokens = _tokens(stack, alert)
+    advice = " ".join(t.content for h in ("Likely causes", "First actions") for t in _section(tokens, h))
+    airflow = load_stack(PROJECT_DIR, stack).settings.drift.scheduler == "airflow"
+    airflow_words = [f"DAG `vigie_drift_{stack}`", "`drift_run`", "airflow dags"]
+    cronjob_words = ["kubectl", "CronJob"]
+    assert [w for w in (airflow_words if airflow else cronjob_words) if w not in advice] == []
+    assert [w for w in (cronjob_words if airflow else airflow_words) if w in advice] == []
+    if alert == "DriftJobFailed" and airflow:
+        assert "on_failure_callback" in advice and "drift.airflow.retryDelay" in advice

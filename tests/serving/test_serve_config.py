@@ -10,8 +10,9 @@ import pytest
 from ray.serve.schema import ServeDeploySchema
 
 from infra.settings.model import Model, Serving
-from rules_src.stack import Stack, load_stack
+from rules_src.stack import Alerts, Stack, load_stack
 from serving.app import build_app
+from serving.autoscaling_policy import IMPORT_PATH as POLICY_PATH
 from serving.options import DEPLOYMENT, IMPORT_PATH, ScoringOptions
 from serving.serve_config import (
     DIRECT_INGRESS_ENV,
@@ -24,8 +25,8 @@ from tests.conftest import PROJECT_DIR, STACKS
 from tests.infra.stack_edits import edit_stack
 
 
-def _slices(stack: Stack) -> tuple[Serving, Model]:
-    return stack.settings.serving, stack.settings.model
+def _slices(stack: Stack) -> tuple[Serving, Model, Alerts]:
+    return stack.settings.serving, stack.settings.model, stack.alerts
 
 
 def _deployment(config: dict[str, Any]) -> dict[str, Any]:
@@ -35,7 +36,7 @@ def _deployment(config: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize("name", STACKS)
 def test_each_stacks_config_is_a_valid_serve_deploy_config(name: str) -> None:
     stack = load_stack(PROJECT_DIR, name)
-    config = ServeDeploySchema.model_validate(serve_config(stack.settings.serving, stack.settings.model))
+    config = ServeDeploySchema.model_validate(serve_config(*_slices(stack)))
     (app,) = config.applications
     assert (app.name, app.route_prefix, app.import_path) == (
         stack.settings.serving.application,
@@ -57,8 +58,10 @@ def test_autoscaling_resources_batching_and_log_come_from_the_settings(project: 
             "targetOngoingRequests": 4,
             "upscaleDelay": "15s",
             "downscaleDelay": "3m",
+            "lookBackPeriod": "20s",
         },
     )
+    edit_stack(path, "vigie:alerts", "CpuUsageHigh", {"threshold": 0.7})
     edit_stack(path, "vigie:serving", "resources", {"cpus": 0.5, "memory": "512Mi"})
     edit_stack(path, "vigie:serving", "batching", {"maxBatchSize": 8, "batchWaitTimeout": "2ms"})
     edit_stack(
@@ -79,6 +82,8 @@ def test_autoscaling_resources_batching_and_log_come_from_the_settings(project: 
         "target_ongoing_requests": 4.0,
         "upscale_delay_s": 15.0,
         "downscale_delay_s": 180.0,
+        "look_back_period_s": 20.0,
+        "policy": {"policy_function": POLICY_PATH, "policy_kwargs": {"cpu_threshold": 0.7}},
     }
     assert deployment["ray_actor_options"] == {"num_cpus": 0.5, "memory": 512 * 2**20}
     assert deployment["graceful_shutdown_timeout_s"] == 40.0
@@ -97,15 +102,30 @@ def test_a_kubernetes_config_keeps_uris_and_listens_on_the_pod() -> None:
     config = serve_config(*_slices(load_stack(PROJECT_DIR, "prod")))
     assert config["http_options"] == {"host": "0.0.0.0", "port": 8000}
     args = config["applications"][0]["args"]
-    assert (args["artifact_uri"], args["prediction_log_uri"]) == ("run/model", "run/predictions")
+    assert (args["artifact_uri"], args["prediction_log_uri"], args["declared_version"]) == (
+        "s3://vigie-prod/models/credit-lgbm-2026.11.0",
+        "s3://vigie-prod/predictions",
+        "credit-lgbm-2026.11.0",
+    )
 
 
-def test_a_local_config_resolves_relative_uris_under_the_project_and_binds_loopback(tmp_path: Path) -> None:
-    config = serve_config(*_slices(load_stack(PROJECT_DIR, "dev")), Placement("127.0.0.1", 18000, tmp_path))
+@pytest.mark.parametrize(
+    ("local", "artifact"),
+    [
+        (True, "run/object-storage/s3/vigie-dev/models/credit-lgbm-2026.11.0"),
+        (False, "s3://vigie-dev/models/credit-lgbm-2026.11.0"),
+    ],
+    ids=["a local run keeps object storage in its run folder", "a pod's data volume keeps it in the bucket"],
+)
+def test_a_config_with_a_base_resolves_relative_uris_under_it(
+    tmp_path: Path, local: bool, artifact: str
+) -> None:
+    placement = Placement("127.0.0.1", 18000, tmp_path, local=local)
+    config = serve_config(*_slices(load_stack(PROJECT_DIR, "dev")), placement)
     assert config["http_options"] == {"host": "127.0.0.1", "port": 18000}
     args = config["applications"][0]["args"]
     assert (args["artifact_uri"], args["prediction_log_uri"]) == (
-        str(tmp_path / "run/model"),
+        str(tmp_path / artifact) if local else artifact,
         str(tmp_path / "run/predictions"),
     )
 
