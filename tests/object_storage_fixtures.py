@@ -14,7 +14,8 @@ import fsspec
 import pytest
 
 from infra.local.process import LOOPBACK, free_port, start, stop
-from infra.manifests.object_storage import ACCESS_KEY_ID, ENDPOINT_URL, REGION, SECRET_ACCESS_KEY
+from infra.manifests.object_storage import CREDENTIALS_KEY, credentials_file, storage_environment
+from infra.settings.model import ObjectStorage
 
 MOTO_SERVER = Path(__file__).resolve().parents[1] / ".venv-moto" / "bin" / "moto_server"
 ACCESS_KEY = "moto-access-key"
@@ -26,10 +27,17 @@ SECRET_KEY = "moto-secret-key-CANARY"
 class S3Server:
     endpoint: str
 
-    def environment(self) -> dict[str, str]:
-        """What the stack's Secret gives a pod (infra.manifests.object_storage), pointed at this server."""
-        return {ACCESS_KEY_ID: ACCESS_KEY, SECRET_ACCESS_KEY: SECRET_KEY, ENDPOINT_URL: self.endpoint,
-                REGION: "us-east-1"}  # fmt: skip
+    def storage(self) -> ObjectStorage:
+        """vigie:platform.objectStorage pointed at this server, its credentials under the stacks' secret keys."""
+        return ObjectStorage.model_validate(
+            {"endpointUrl": self.endpoint, "region": "us-east-1", "accessKeyIdSecret": "storageAccessKeyId",
+             "secretAccessKeySecret": "storageSecretAccessKey"}
+        )  # fmt: skip
+
+    def credentials_file(self) -> str:
+        """The storage Secret's file (infra.manifests.object_storage), with this server's credentials."""
+        return credentials_file(self.storage(), {"storageAccessKeyId": ACCESS_KEY,
+                                                 "storageSecretAccessKey": SECRET_KEY})  # fmt: skip
 
     def options(self) -> dict[str, Any]:
         return {"key": ACCESS_KEY, "secret": SECRET_KEY, "client_kwargs": {"endpoint_url": self.endpoint}}
@@ -60,10 +68,19 @@ def bucket(s3_server: S3Server) -> str:
 
 
 @pytest.fixture
-def s3_environment(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """This process's environment as a pod's with the stack's Secret: s3fs (botocore) reads it, no option given.
-    fsspec's instance cache is cleared so no filesystem made before keeps other credentials."""
-    environment = s3_server.environment()
+def s3_environment(
+    s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
+    """This process as a pod with the stack's Secret mounted: the credentials file, and the plain environment
+    pointing botocore at it (the pods' own, infra.manifests.object_storage), which s3fs reads with no option
+    given. No credential is left in the environment, and fsspec's instance cache is cleared so no filesystem
+    made before keeps other credentials."""
+    path = tmp_path_factory.mktemp("storage") / CREDENTIALS_KEY
+    path.write_text(s3_server.credentials_file())
+    path.chmod(0o400)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    environment = storage_environment(s3_server.storage(), str(path))
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     fsspec.filesystem("s3").clear_instance_cache()

@@ -1,6 +1,6 @@
 """The ScoringService component: the KubeRay operator, the RayService with autoscaling, its PodMonitor and
 network policy, the data volume for relative URIs and the object-storage Secret (its credentials read as Pulumi
-secrets, written only there)."""
+secrets, formatted into a shared-credentials file inside an Output, written only there)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pulumi
 
 from infra.components.bundle import BundleComponent, StackArgs
 from infra.components.kube import object_name
-from infra.manifests import concerns
+from infra.manifests import concerns, object_storage
 from infra.settings.errors import NAMESPACE
 
 TYPE = "vigie:index:ScoringService"
@@ -23,7 +23,13 @@ class ScoringService(BundleComponent):
         stack = args.stack
         storage = stack.settings.platform.object_storage
         config = pulumi.Config(NAMESPACE)
-        credentials = {key: config.require_secret(key) for key in storage.secret_keys()} if storage else {}
+        credentials = (
+            pulumi.Output.all(**{key: config.require_secret(key) for key in storage.secret_keys()}).apply(
+                lambda values: object_storage.credentials_file(storage, values)
+            )
+            if storage
+            else None
+        )
         self.declare_bundle(concerns.scoring_service(stack, credentials))
         self.namespace = object_name(self.declared[f"Namespace/{stack.settings.serving.namespace}"])
         kuberay = stack.settings.platform.kuberay_namespace

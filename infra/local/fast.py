@@ -27,6 +27,10 @@ INTERVAL = "2s"
 MAX_FOR = "20s"
 ROUTE_TIMING = {"groupInterval": "2s", "repeatInterval": "1h"}
 DRIFT = {"schedule": "* * * * *", "labelDelay": "1m"}
+AIRFLOW_RETRY_DELAY = "1s"
+"""An Airflow stack's retries must end within DriftJobFailed's `for` (MAX_FOR here): with the default two
+retries and the deadline cut to MAX_FOR, 2 x (1s + 6s) = 14s. The local stack runs the job as a process
+(`vigie local drift`), so only the settings' consistency depends on it."""
 NEVER_RAN_GRACE = "100s"
 """Prometheus starts about 30 s before Ray is ready, and the first test watches 30 s of traffic after that."""
 
@@ -60,5 +64,12 @@ def fast_values(values: dict[str, Any]) -> dict[str, Any]:
         "alerts": overrides,
         "alerting": alerting,
         "platform": platform,
-        "drift": {**values.get("drift", {}), **DRIFT},
+        "drift": _fast_drift(values.get("drift", {})),
     }
+
+
+def _fast_drift(drift: dict[str, Any]) -> dict[str, Any]:
+    fast = {**drift, **DRIFT}
+    if drift.get("scheduler") == "airflow":
+        fast["airflow"] = {**drift.get("airflow", {}), "retryDelay": AIRFLOW_RETRY_DELAY}
+    return fast

@@ -73,9 +73,10 @@ def _policies(stack: Stack) -> network_policies.PolicySlice:
     return network_policies.PolicySlice(stack.name, s.monitoring.namespace, s.serving.namespace)
 
 
-def scoring_service(stack: Stack, storage_credentials: Mapping[str, Any]) -> Bundle:
+def scoring_service(stack: Stack, storage_credentials: Any) -> Bundle:
     """The KubeRay operator, then the RayService it runs, its PodMonitor and its network policy, after the data
-    volume (relative URIs) and the object-storage Secret (`storage_credentials` by secret key) they read."""
+    volume (relative URIs) and the object-storage Secret (`storage_credentials`: its credentials file's text)
+    they read."""
     s = stack.settings
     uris = _uris(stack)
     claims: tuple[Manifest, ...] = (
@@ -83,11 +84,8 @@ def scoring_service(stack: Stack, storage_credentials: Mapping[str, Any]) -> Bun
         if data_volume.needs_data_volume(uris)
         else ()
     )
-    storage = s.platform.object_storage
-    if storage is not None:
-        claims += (
-            object_storage.storage_secret(stack.name, s.serving.namespace, storage, storage_credentials),
-        )
+    if s.platform.object_storage is not None:
+        claims += (object_storage.storage_secret(stack.name, s.serving.namespace, storage_credentials),)
     service = scoring.ScoringSlice(stack.name, s.serving, s.model, s.platform, uris, stack.alerts)
     return Bundle(
         namespaces=(
@@ -205,9 +203,9 @@ def dashboard_maps(stack: Stack) -> Bundle:
     )
 
 
-def _redacted_storage(stack: Stack) -> dict[str, str]:
+def _redacted_storage(stack: Stack) -> str | None:
     storage = stack.settings.platform.object_storage
-    return object_storage.redacted_storage_credentials(storage) if storage is not None else {}
+    return object_storage.redacted_storage_credentials(storage) if storage is not None else None
 
 
 def for_review(stack: Stack) -> dict[str, Bundle]:

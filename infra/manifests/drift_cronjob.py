@@ -15,7 +15,9 @@ from infra.manifests.pods import (
     PULL_POLICY,
     TMP_DIR,
     requirements,
-    storage_credentials,
+    storage_env,
+    storage_mounts,
+    storage_volumes,
     tmp_mount,
     tmp_volume,
 )
@@ -95,24 +97,21 @@ def drift_command(job: DriftJobSlice) -> list[str]:
 
 
 def _container(job: DriftJobSlice) -> dict[str, Any]:
-    container: dict[str, Any] = {
+    return {
         "name": CONTAINER,
         "image": job.platform.images.vigie,
         "imagePullPolicy": PULL_POLICY,
         "command": drift_command(job),
-        "env": [{"name": "HOME", "value": TMP_DIR}],
+        "env": [{"name": "HOME", "value": TMP_DIR}, *storage_env(job.platform)],
         "resources": requirements(job.platform.drift_job.resources),
         "securityContext": container_security(),
         "volumeMounts": [
             {"name": SETTINGS_VOLUME, "mountPath": SETTINGS_DIR, "readOnly": True},
             tmp_mount(),
             *data_mounts(job.uris),
+            *storage_mounts(job.platform),
         ],
     }
-    credentials = storage_credentials(job.platform)
-    if credentials:
-        container["envFrom"] = credentials
-    return container
 
 
 def drift_pod(job: DriftJobSlice) -> dict[str, Any]:
@@ -130,6 +129,7 @@ def drift_pod(job: DriftJobSlice) -> dict[str, Any]:
                 {"name": SETTINGS_VOLUME, "configMap": {"name": DRIFT_SETTINGS}},
                 tmp_volume(),
                 *data_volumes(job.uris),
+                *storage_volumes(job.platform),
             ],
         },
     }

@@ -27,7 +27,9 @@ from infra.manifests.pods import (
     TMP_DIR,
     http_probe,
     requirements,
-    storage_credentials,
+    storage_env,
+    storage_mounts,
+    storage_volumes,
     tmp_mount,
     tmp_volume,
 )
@@ -82,20 +84,16 @@ def _port(name: str, number: int) -> dict[str, Any]:
 def _container(
     scoring: ScoringSlice, name: str, compute: Compute, ports: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    container: dict[str, Any] = {
+    return {
         "name": name,
         "image": scoring.platform.images.vigie,
         "imagePullPolicy": PULL_POLICY,
         "ports": ports,
-        "env": [{"name": "HOME", "value": TMP_DIR}],
+        "env": [{"name": "HOME", "value": TMP_DIR}, *storage_env(scoring.platform)],
         "resources": requirements(compute),
         "securityContext": container_security(),
-        "volumeMounts": [tmp_mount(), *data_mounts(scoring.uris)],
+        "volumeMounts": [tmp_mount(), *data_mounts(scoring.uris), *storage_mounts(scoring.platform)],
     }
-    credentials = storage_credentials(scoring.platform)
-    if credentials:
-        container["envFrom"] = credentials
-    return container
 
 
 def _pod(scoring: ScoringSlice, container: dict[str, Any], service_account_token: bool) -> dict[str, Any]:
@@ -108,7 +106,7 @@ def _pod(scoring: ScoringSlice, container: dict[str, Any], service_account_token
             "securityContext": pod_security(VIGIE_USER, VIGIE_GROUP),
             "terminationGracePeriodSeconds": int(grace),
             "containers": [container],
-            "volumes": [tmp_volume(), *data_volumes(scoring.uris)],
+            "volumes": [tmp_volume(), *data_volumes(scoring.uris), *storage_volumes(scoring.platform)],
         },
     }
 

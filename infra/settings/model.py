@@ -675,8 +675,8 @@ class DataVolume(Section):
 
 class ObjectStorage(Section):
     """S3 (or an S3-compatible store) for the model artifact, the prediction log and the drift reports. The
-    credentials are Pulumi secrets: the program writes them only to the stack's Secret, which the pods read as
-    environment variables."""
+    credentials are Pulumi secrets: the program writes them only to the stack's Secret, which the pods mount as a
+    shared-credentials file."""
 
     endpoint_url: HttpUrl | None = Field(
         None, description="An S3-compatible endpoint (MinIO, Ceph RGW…); none: AWS's own for the region."

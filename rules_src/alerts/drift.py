@@ -413,7 +413,7 @@ DRIFT_JOB_NEVER_RAN = AlertSpec(
     summary="No successful drift run recorded for {for_}",
     description="No successful drift run of stack {stack} has been recorded for {for_} (the grace after a deploy: "
     "DriftJobStale's threshold unless set): the job never ran, cannot start, or the Pushgateway lost its data. "
-    "Drift is not being watched; see the CronJob's events.",
+    "Drift is not being watched; see the scheduler's runs (the CronJob's events, or the DAG's runs in Airflow).",
     value_format=ValueFormat.NONE,
     dashboard=uids.DRIFT,
     scenario=_success_recorded,

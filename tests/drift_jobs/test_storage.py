@@ -1,9 +1,11 @@
-"""The drift job on object storage (moto's S3 server), reached with the credentials the stack's Secret puts in a
-pod's environment: the artifact read back, the reports published as one folder and replaced by a rerun."""
+"""The drift job on object storage (moto's S3 server), reached with the credentials file the stack's Secret mounts
+in a pod: the artifact read back, the reports published as one folder and replaced by a rerun."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from botocore.session import Session
 
 from drift_jobs.model_artifact import read_model_artifact
 from drift_jobs.publish import publish
@@ -14,6 +16,8 @@ from tests.object_storage_fixtures import S3Server
 def test_the_drift_job_reads_an_artifact_on_s3(
     shared_dataset: Dataset, s3_server: S3Server, bucket: str, s3_environment: dict[str, str]
 ) -> None:
+    """botocore (s3fs's) finds the credentials in the mounted file, none in the environment."""
+    assert Session().get_credentials().method == "shared-credentials-file"
     s3_server.filesystem().put(str(shared_dataset.model), f"{bucket}/model", recursive=True)
     on_s3 = read_model_artifact(f"s3://{bucket}/model")
     assert on_s3 == read_model_artifact(str(shared_dataset.model))

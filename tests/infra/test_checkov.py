@@ -55,9 +55,6 @@ SKIPS = (
     Skip("CKV_K8S_43", _vigie_image_by_tag,
          "a stack may name the Vigie image by its immutable release tag until `make image` has pushed it and "
          "its digest exists (the settings refuse `latest` and untagged images)"),
-    Skip("CKV_K8S_35", lambda f: f.images == (_vigie_image(f.stack),),
-         "s3fs (botocore) takes the object-storage keys as AWS_* variables from the stack's Secret "
-         "(infra/manifests/object_storage.py); none is ever in a manifest"),
 )  # fmt: skip
 
 

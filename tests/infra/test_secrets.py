@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from infra.manifests.object_storage import ACCESS_KEY_ID, SECRET_ACCESS_KEY, STORAGE_SECRET
+from botocore.configloader import raw_config_parse
+
+from infra.manifests.object_storage import CREDENTIALS_KEY, STORAGE_SECRET
 from rules_src.alertmanager import CREDENTIALS_SECRET
 from rules_src.stack import load_stack
 from tests.conftest import PROJECT_DIR, STACKS, CliRunner
@@ -17,18 +19,22 @@ def _canaries(stack: str) -> dict[str, str]:
     return {key: canary(key, stack) for key in load_stack(PROJECT_DIR, stack).config_secret_keys}
 
 
-def test_canaries_are_really_given_to_the_program(deployment: Deployment) -> None:
+def test_canaries_are_really_given_to_the_program(deployment: Deployment, tmp_path: Path) -> None:
     """The positive control: each receiver's secret reaches the credentials Secret, and each object-storage
-    secret the storage Secret, as the environment variable botocore reads."""
+    secret the storage Secret, in the shared-credentials file botocore reads (parsed here by botocore)."""
     stack = load_stack(PROJECT_DIR, deployment.stack)
     secrets = {m["metadata"]["name"]: m["stringData"] for m in deployment.manifests("Secret")}
     canaries = _canaries(deployment.stack)
     assert secrets[CREDENTIALS_SECRET] == {key: canaries[key] for key in stack.secret_keys} != {}
     storage = stack.settings.platform.object_storage
     assert storage is not None
-    assert {k: v for k, v in secrets[STORAGE_SECRET].items() if k in (ACCESS_KEY_ID, SECRET_ACCESS_KEY)} == {
-        ACCESS_KEY_ID: canaries[storage.access_key_id_secret],
-        SECRET_ACCESS_KEY: canaries[storage.secret_access_key_secret],
+    assert list(secrets[STORAGE_SECRET]) == [CREDENTIALS_KEY]
+    (tmp_path / CREDENTIALS_KEY).write_text(secrets[STORAGE_SECRET][CREDENTIALS_KEY])
+    assert raw_config_parse(str(tmp_path / CREDENTIALS_KEY)) == {
+        "default": {
+            "aws_access_key_id": canaries[storage.access_key_id_secret],
+            "aws_secret_access_key": canaries[storage.secret_access_key_secret],
+        }
     }
 
 
@@ -70,3 +76,5 @@ def test_render_never_writes_a_secret_value(project: Path, vigie: CliRunner) -> 
     assert [p for p, text in generated.items() if any(s in text for s in planted)] == []
     monitoring = (project / "generated" / "prod" / "manifests" / "monitoring.yaml").read_text()
     assert "smtpPassword: '<redacted: pulumi secret vigie:smtpPassword>'" in monitoring
+    scoring = (project / "generated" / "prod" / "manifests" / "scoring.yaml").read_text()
+    assert "aws_secret_access_key = <redacted: pulumi secret vigie:storageSecretAccessKey>\n" in scoring

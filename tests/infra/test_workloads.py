@@ -11,7 +11,7 @@ from infra.labels import PART_OF, PART_OF_LABEL, STACK_LABEL
 from infra.manifests.data_volume import DATA_DIR, in_cluster, needs_data_volume, stack_uris
 from infra.manifests.drift_cronjob import SETTINGS_DIR
 from infra.manifests.names import REPORT_JOB, endpoints
-from infra.manifests.object_storage import STORAGE_SECRET
+from infra.manifests.object_storage import CREDENTIALS_KEY, SHARED_CREDENTIALS_FILE, STORAGE_SECRET
 from infra.manifests.report_cronjob import SECRETS_DIR, SECRETS_VOLUME
 from infra.manifests.scoring import serve_document
 from rules_src.alertmanager import CREDENTIALS_SECRET
@@ -196,7 +196,8 @@ def test_drift_settings_file_loads_as_the_deployed_stack(deployment: Deployment,
 
 def test_scoring_and_drift_pods_see_the_same_storage(deployment: Deployment) -> None:
     """The Serve app and the drift job read the same URIs: relative ones on the shared data volume, at the same
-    paths (dev), object storage with the stack's storage Secret (every committed stack's artifact)."""
+    paths (dev), object storage with the stack's storage Secret (every committed stack's artifact), mounted
+    read-only as the credentials file botocore is pointed at, none of it in the environment."""
     stack = load_stack(PROJECT_DIR, deployment.stack)
     s = stack.settings
     model, log, reports = (in_cluster(uri) for uri in stack_uris(s.model, s.serving, s.drift))
@@ -207,6 +208,8 @@ def test_scoring_and_drift_pods_see_the_same_storage(deployment: Deployment) -> 
     assert (parsed.model_uri, parsed.log_uri, parsed.output_uri) == (model, log, reports)
     templates = _pod_templates(deployment)
     on_volume = needs_data_volume(stack_uris(s.model, s.serving, s.drift))
+    (secret,) = [m for m in deployment.manifests("Secret") if m["metadata"]["name"] == STORAGE_SECRET]
+    assert list(secret["stringData"]) == [CREDENTIALS_KEY]
     for owner in ("ray head", "ray workers", "drift job"):
         volumes = {v["name"]: v for v in templates[owner]["spec"]["volumes"]}
         container = templates[owner]["spec"]["containers"][0]
@@ -216,7 +219,12 @@ def test_scoring_and_drift_pods_see_the_same_storage(deployment: Deployment) -> 
             assert mounts["data"] == DATA_DIR, owner
         else:
             assert "data" not in volumes and "data" not in mounts, owner
-        assert container["envFrom"] == [{"secretRef": {"name": STORAGE_SECRET}}], owner
+        (storage,) = [v for v in volumes.values() if v.get("secret", {}).get("secretName") == STORAGE_SECRET]
+        (mount,) = [m for m in container["volumeMounts"] if m["name"] == storage["name"]]
+        assert mount["readOnly"] is True, owner
+        env = {e["name"]: e for e in container["env"]}
+        assert env[SHARED_CREDENTIALS_FILE]["value"] == f"{mount['mountPath']}/{CREDENTIALS_KEY}", owner
+        assert "envFrom" not in container and all("valueFrom" not in e for e in env.values()), owner
 
 
 def test_report_cron_job_mails_the_business_report_with_only_the_smtp_passwords(
