@@ -59,11 +59,16 @@ def stack_file_document(settings: StackSettings) -> dict[str, Any]:
 
 
 def drift_service_account(job: DriftJobSlice) -> dict[str, Any]:
-    """No Role is bound to it and no token is mounted: the job never talks to the Kubernetes API."""
+    return tokenless_service_account(_metadata(job, DRIFT_JOB))
+
+
+def tokenless_service_account(metadata: dict[str, Any]) -> dict[str, Any]:
+    """A job's own ServiceAccount: no Role is bound to it and no token is mounted, as the job never talks to the
+    Kubernetes API."""
     return {
         "apiVersion": "v1",
         "kind": "ServiceAccount",
-        "metadata": _metadata(job, DRIFT_JOB),
+        "metadata": metadata,
         "automountServiceAccountToken": False,
     }
 

@@ -9,7 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra.labels import common_labels
-from infra.manifests.drift_cronjob import SETTINGS_DIR, SETTINGS_VOLUME, TIME_ZONE, settings_config_map
+from infra.manifests.drift_cronjob import (
+    SETTINGS_DIR,
+    SETTINGS_VOLUME,
+    TIME_ZONE,
+    settings_config_map,
+    tokenless_service_account,
+)
 from infra.manifests.names import REPORT_JOB, REPORT_SETTINGS
 from infra.manifests.pods import PULL_POLICY, TMP_DIR, requirements, tmp_mount, tmp_volume
 from infra.manifests.security import VIGIE_GROUP, VIGIE_USER, container_security, pod_security
@@ -44,13 +50,7 @@ def _metadata(job: ReportJobSlice, name: str) -> dict[str, Any]:
 
 
 def report_service_account(job: ReportJobSlice) -> dict[str, Any]:
-    """No Role is bound to it and no token is mounted: the report never talks to the Kubernetes API."""
-    return {
-        "apiVersion": "v1",
-        "kind": "ServiceAccount",
-        "metadata": _metadata(job, REPORT_JOB),
-        "automountServiceAccountToken": False,
-    }
+    return tokenless_service_account(_metadata(job, REPORT_JOB))
 
 
 def report_settings(job: ReportJobSlice, settings: StackSettings) -> dict[str, Any]:
