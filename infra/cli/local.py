@@ -47,10 +47,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     starting.add_argument("--model-version", help="serve this model version instead of the declared one")
     starting.set_defaults(run=run_up)
     actions.add_parser("status", help="what runs, and where").set_defaults(run=run_status)
-    again = actions.add_parser("restart", help="stop one process if it runs, and start it as it was recorded")
-    again.add_argument("process", metavar="PROCESS",
+    again = actions.add_parser("restart", help="stop processes if they run, start them as recorded")
+    again.add_argument("process", metavar="PROCESS", nargs="+",
                        help="sink, pushgateway, alertmanager (alertmanager-2 when the stack runs two), "
-                       "prometheus, or scoring (the service and its Ray nodes)")  # fmt: skip
+                       "prometheus, or scoring (the service and its Ray nodes); several start together")  # fmt: skip
     again.set_defaults(run=run_restart)
     traffic = actions.add_parser("traffic", help="drive the scoring service")
     traffic.add_argument("--mode", type=Mode, choices=list(Mode), default=Mode.NORMAL)
@@ -116,9 +116,10 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_restart(args: argparse.Namespace) -> int:
-    restarted = restart(_run_dir(args), args.process)
-    before = f"pid {restarted.old_pid} stopped" if restarted.old_pid else "its recorded pid was not running"
-    print(f"{restarted.name} restarted ({before}): pid {restarted.pid}, {restarted.url} ready")
+    for restarted in restart(_run_dir(args), args.process):
+        stopped = restarted.old_pid
+        before = f"pid {stopped} stopped" if stopped else "its recorded pid was not running"
+        print(f"{restarted.name} restarted ({before}): pid {restarted.pid}, {restarted.url} ready")
     return 0
 
 

@@ -73,17 +73,29 @@ def start(
     env: dict[str, str] | None = None,
 ) -> Running:
     """Start `argv` in its own process group, with `env` added to ours, and wait until `ready_url` answers 200."""
+    return wait_ready(name, spawn(argv, log, env), log, ready_url, timeout)
+
+
+def spawn(argv: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """Start `argv` in its own process group, with `env` added to ours and its output appended to `log`,
+    without waiting: processes that must come up together (a cluster's members) are spawned, then waited for."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        return subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 env={**os.environ, **(env or {})}, start_new_session=True)  # fmt: skip
+
+
+def wait_ready(
+    name: str, proc: subprocess.Popen[bytes], log: Path, ready_url: str, timeout: float
+) -> Running:
+    """`proc` once `ready_url` answers 200; UserError, with `proc` stopped, when it exits or times out first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise UserError(f"{name} exited with status {proc.returncode} at start; see {log}")
         if answers(ready_url):
             return Running(name, proc.pid, ready_url.rsplit("/-/", 1)[0], log)
-        time.sleep(0.2)
+        time.sleep(0.05)
     stop(proc.pid)
     raise UserError(f"{name} was not ready after {timeout:g}s; see {log}")
 

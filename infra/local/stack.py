@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -38,10 +39,12 @@ from infra.local.process import (
     marked,
     port_taken,
     running,
+    spawn,
     start,
     stop,
     stop_all,
     stop_marked,
+    wait_ready,
 )
 from infra.local.prometheus_config import RayPorts, prometheus_config
 from infra.local.scoring_service import SPEC_FILE, LocalSpec
@@ -371,15 +374,40 @@ class Restarted:
     pid: int
 
 
-def restart(run_dir: Path, name: str) -> Restarted:
-    """Stop one process by its recorded PID if it still runs, start it again with its recorded command line
-    (same ports, same data: Prometheus keeps its TSDB, Alertmanager its silences) and wait until it is ready."""
+def restart(run_dir: Path, names: Sequence[str]) -> list[Restarted]:
+    """Stop the named processes by their recorded PIDs if they still run, start them again with their recorded
+    command lines (same ports, same data: Prometheus keeps its TSDB, Alertmanager its silences and notification
+    log) and wait until they are ready; the scoring service last, from the spec it last ran.
+
+    The others are stopped together, then spawned together, then waited for, as the operator's StatefulSets
+    (podManagementPolicy Parallel) start the pods of a cluster. Two Alertmanagers so start listening within
+    milliseconds of each other, and group Prometheus's next resend of each alert from the same batch, so their
+    flushes stay in step. Started one after the other, they group an alert a resend apart, and their flushes can
+    straddle its resolution (README, "Deduplication")."""
     run_dir = run_dir.resolve()
     state = read_state(run_dir)
     if state is None:
         raise UserError(f"no local stack in {run_dir}: run `vigie local up` first")
-    if name == SCORING:
-        return _restart_scoring_as_recorded(run_dir)
+    chosen = list(dict.fromkeys(names))
+    processes = {name: _recorded(state, run_dir, name) for name in chosen if name != SCORING}
+    old_pids = {name: process.pid if _runs(process, run_dir) else None for name, process in processes.items()}
+    for pid in old_pids.values():
+        if pid is not None:
+            stop(pid)
+    for name, process in processes.items():
+        port = urlsplit(process.ready_url).port
+        if port is not None and port_taken(port):
+            raise UserError(f"{name}: port {port} is held by a process other than the recorded pid "
+                            f"{process.pid}; `vigie local down` stops the stack's unrecorded processes")  # fmt: skip
+    again = _launch_together(processes, run_dir)
+    if again:
+        _write_state(run_dir, state.model_copy(update={"processes": {**state.processes, **again}}))
+    restarted = [Restarted(name, again[name].url, old_pids[name], again[name].pid) for name in processes]
+    return [*restarted, *([_restart_scoring_as_recorded(run_dir)] if SCORING in chosen else [])]
+
+
+def _recorded(state: LocalState, run_dir: Path, name: str) -> Process:
+    """The process `name` as `state` records it, with the command line a restart needs."""
     if name not in state.processes:
         known = ", ".join([*state.processes, SCORING])
         raise UserError(f"no process named {name!r} in the local stack; choose one of: {known}")
@@ -387,16 +415,23 @@ def restart(run_dir: Path, name: str) -> Restarted:
     if not process.argv:
         raise UserError(f"{run_dir / STATE_FILE} records no command line for {name} (written by an older "
                         f"vigie): run `vigie local down`, then `vigie local up`")  # fmt: skip
-    old_pid = process.pid if _runs(process, run_dir) else None
-    if old_pid is not None:
-        stop(old_pid)
-    port = urlsplit(process.ready_url).port
-    if port is not None and port_taken(port):
-        raise UserError(f"{name}: port {port} is held by a process other than the recorded pid {process.pid}; "
-                        f"`vigie local down` stops the stack's unrecorded processes")  # fmt: skip
-    again = launch(name, process.argv, Path(process.log), process.ready_url, run_dir)
-    _write_state(run_dir, state.model_copy(update={"processes": {**state.processes, name: again}}))
-    return Restarted(name, again.url, old_pid, again.pid)
+    return process
+
+
+def _launch_together(processes: dict[str, Process], run_dir: Path) -> dict[str, Process]:
+    """Spawn every recorded process, then wait for each; when one fails, the others are stopped too."""
+    spawned = {name: spawn(p.argv, Path(p.log), env=_mark(run_dir)) for name, p in processes.items()}
+    ready: dict[str, Process] = {}
+    try:
+        for name, proc in spawned.items():
+            process = processes[name]
+            started = wait_ready(name, proc, Path(process.log), process.ready_url, timeout=60)
+            ready[name] = process.model_copy(update={"pid": started.pid, "url": started.url})
+    except UserError:
+        for proc in spawned.values():
+            stop(proc.pid)
+        raise
+    return ready
 
 
 def _restart_scoring_as_recorded(run_dir: Path) -> Restarted:

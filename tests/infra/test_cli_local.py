@@ -1,6 +1,6 @@
 """`vigie local status`, `restart` and `down` on real processes recorded in a state file (no Ray, so each test
 takes about a second): a process is ready only when its recorded PID runs and its URL answers; `restart`
-starts one process again as it was recorded, on its data; `down` also stops the run folder's processes that
+starts processes again as they were recorded, on their data, several together; `down` also stops the run folder's processes that
 state.json misses."""
 
 from __future__ import annotations
@@ -136,6 +136,45 @@ def test_restart_starts_one_process_again_with_its_recorded_command_line(
         assert new.model_dump(exclude={"pid"}) == old.model_dump(exclude={"pid"})
         assert ("vigie_restart_probe" in _pushed(new.url)) is keeps_data
         assert list(run_dir.glob(".*.tmp")) == []
+    finally:
+        down(run_dir)
+
+
+def test_restart_of_several_stops_each_and_starts_each_as_recorded(
+    project: Path, vigie: CliRunner, answering: str
+) -> None:
+    """As the two Alertmanagers of a cluster restart (`restart` spawns them all before it waits for any)."""
+    run_dir = project / "run" / "local"
+    run_dir.mkdir(parents=True)
+    old = {"pushgateway": _launch_pushgateway(run_dir), "pushgateway-2": _launch_pushgateway(run_dir)}
+    _record(run_dir, old, answering)
+    try:
+        code, out, err = vigie("--project-dir", project, "local", "restart", "pushgateway", "pushgateway-2")
+        state = read_state(run_dir)
+        assert state is not None
+        assert (code, err) == (0, "")
+        assert out.splitlines() == [
+            f"{name} restarted (pid {was.pid} stopped): pid {state.processes[name].pid}, {was.url} ready"
+            for name, was in old.items()
+        ]
+        assert [alive(was.pid) for was in old.values()] == [False, False]
+        assert all(carries(state.processes[name].pid, RUN_MARK, str(run_dir.resolve())) for name in old)
+    finally:
+        down(run_dir)
+
+
+def test_restart_naming_an_unknown_process_stops_none_of_the_others(
+    project: Path, vigie: CliRunner, answering: str
+) -> None:
+    run_dir = project / "run" / "local"
+    run_dir.mkdir(parents=True)
+    old = _launch_pushgateway(run_dir)
+    _record(run_dir, {"pushgateway": old}, answering)
+    try:
+        code, out, err = vigie("--project-dir", project, "local", "restart", "pushgateway", "grafana")
+        assert (code, out) == (2, "")
+        assert err.startswith("error: no process named 'grafana' in the local stack")
+        assert alive(old.pid)
     finally:
         down(run_dir)
 

@@ -600,15 +600,16 @@ def test_an_alert_that_fires_while_every_alertmanager_is_down_is_delivered_once_
 ) -> None:
     """Every Alertmanager stopped by its PID (the fail-over test left one down), then a drift run fails:
     DriftJobFailed fires in Prometheus, which keeps resending it to Alertmanagers that do not answer. Started
-    again (`restart`), they reload their notification logs, settle as a cluster, both receive the alert, and
-    #MLOps-Alerts gets it once: this is also the incident that shows two running replicas notify once. What
-    they notified before they stopped (the Watchdog, the availability page, still firing) is not sent again."""
+    again together (`restart`), they reload their notification logs, settle as a cluster, both receive the
+    alert, and #MLOps-Alerts gets it once: this is also the incident that shows two running replicas notify
+    once. What they notified before they stopped (the Watchdog, the availability page, still firing) is not
+    sent again."""
     before = local.delivered()
     for name in reversed(ALERTMANAGERS):
         _stop(local, name)
     assert _drift_run(local, "--log-uri", str(local.project / "run" / "no-such-log")) != 0
     _wait(lambda: "DriftJobFailed" in local.firing(), 60, "DriftJobFailed firing in Prometheus")
-    assert [restart(local.run_dir, name).old_pid for name in ALERTMANAGERS] == [None] * len(ALERTMANAGERS)
+    assert [again.old_pid for again in restart(local.run_dir, ALERTMANAGERS)] == [None] * len(ALERTMANAGERS)
     _wait(lambda: _holding(local, "DriftJobFailed") == set(ALERTMANAGERS), 30, "DriftJobFailed at both")
     _wait(lambda: "slack-mlops-alerts" in _pages(local, before, "DriftJobFailed"), 90, "DriftJobFailed")
     assert _clustered(local)
