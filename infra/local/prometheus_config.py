@@ -10,7 +10,6 @@ labels, with pod names shaped like KubeRay's (`<cluster>-head-<id>`, `<cluster>-
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,10 +65,11 @@ def _ray_scrape(namespace: str, ports: RayPorts) -> dict[str, Any]:
 
 
 def prometheus_config(
-    stack: Stack, rules: Path, ray_ports: RayPorts, pushgateway_port: int, alertmanager_ports: Sequence[int]
+    stack: Stack, rules: Path, ray_ports: RayPorts, pushgateway_port: int, alertmanager_targets: Path
 ) -> dict[str, Any]:
-    """Alerts go to every Alertmanager, as the operator points each Prometheus at every Alertmanager pod: a
-    cluster deduplicates what they all receive, and any one of them can notify."""
+    """Alerts go to every Alertmanager listed in `alertmanager_targets` (a file_sd file, written by
+    infra.local.alertmanager_targets), as the operator points each Prometheus at the endpoints of the
+    Alertmanager Service: a cluster deduplicates what they all receive, and any one of them can notify."""
     monitoring = stack.settings.monitoring
     return {
         "global": {
@@ -78,11 +78,7 @@ def prometheus_config(
             "external_labels": {c.STACK: stack.name},
         },
         "rule_files": [str(rules)],
-        "alerting": {
-            "alertmanagers": [
-                {"static_configs": [{"targets": [f"{LOOPBACK}:{port}" for port in alertmanager_ports]}]}
-            ]
-        },
+        "alerting": {"alertmanagers": [{"file_sd_configs": [{"files": [str(alertmanager_targets)]}]}]},
         "scrape_configs": [
             _ray_scrape(stack.settings.serving.namespace, ray_ports),
             {

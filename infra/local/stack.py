@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from conventions.errors import UserError
 from infra.artifacts import RULES_FILE, render_stack
 from infra.local import scoring_service
+from infra.local.alertmanager_targets import announce, write_targets
 from infra.local.deliveries import DIRECTORY_FILE, Delivery, by_receiver, read_deliveries
 from infra.local.destinations import SECRETS_DIR, local_routing
 from infra.local.process import (
@@ -75,6 +76,8 @@ ALERTMANAGER_PORTS = {
 `monitoring.alertmanagerReplicas` says, two at most (two show deduplication and fail-over; the operator
 clusters any number the same way)."""
 ALERTMANAGERS = tuple(ALERTMANAGER_PORTS)
+ALERTMANAGER_TARGETS = "alertmanagers.json"
+"""The Alertmanagers Prometheus sends to, a file_sd file (infra.local.alertmanager_targets)."""
 FAST_PEER_TIMEOUT = "1s"
 """`--cluster.peer-timeout` of a fast stack (Alertmanager's default: 15s). The n-th Alertmanager of a cluster
 (by sorted peer name) waits n times this before sending what no peer has logged as sent; on loopback a peer's
@@ -210,12 +213,14 @@ def _write_configs(stack: Stack, run_dir: Path, ports: Ports) -> dict[str, Path]
     routing, directory = local_routing(stack.settings.alerting, run_dir, ports.sink, ports.smtp)
     (run_dir / DIRECTORY_FILE).write_text(directory.model_dump_json(indent=2))
     paths["alertmanager.yaml"].write_text(to_yaml(routing))
+    targets = run_dir / ALERTMANAGER_TARGETS
+    write_targets(targets, [_alertmanager_ports(ports, name)[0] for name in alertmanagers(stack)])
     config = prometheus_config(
         stack,
         paths["rules.yaml"],
         RayPorts(ports.ray_metrics, ports.ray_worker_metrics),
         ports.pushgateway,
-        [_alertmanager_ports(ports, name)[0] for name in alertmanagers(stack)],
+        targets,
     )
     paths["prometheus.yml"].write_text(to_yaml(config))
     _judge(["promtool", "check", "config", str(paths["prometheus.yml"])])
@@ -380,16 +385,48 @@ def restart(run_dir: Path, names: Sequence[str]) -> list[Restarted]:
     log) and wait until they are ready; the scoring service last, from the spec it last ran.
 
     The others are stopped together, then spawned together, then waited for, as the operator's StatefulSets
-    (podManagementPolicy Parallel) start the pods of a cluster. Two Alertmanagers so start listening within
-    milliseconds of each other, and group Prometheus's next resend of each alert from the same batch, so their
-    flushes stay in step. Started one after the other, they group an alert a resend apart, and their flushes can
-    straddle its resolution (README, "Deduplication")."""
+    (podManagementPolicy Parallel) start the pods of a cluster. Prometheus stops sending to the Alertmanagers
+    among them first, and sends to them again only once all are ready (`announce`), so both of a cluster
+    group Prometheus's next resend of each alert from the same batch, and their flushes stay in step."""
     run_dir = run_dir.resolve()
     state = read_state(run_dir)
     if state is None:
         raise UserError(f"no local stack in {run_dir}: run `vigie local up` first")
     chosen = list(dict.fromkeys(names))
     processes = {name: _recorded(state, run_dir, name) for name in chosen if name != SCORING}
+    listed = [name for name in ALERTMANAGERS if name in state.processes]
+    kept = [name for name in listed if name not in processes]
+    if kept != listed:
+        _announce(run_dir, state, kept)
+    try:
+        old_pids, again = _stop_and_launch(processes, run_dir)
+    finally:
+        write_targets(
+            run_dir / ALERTMANAGER_TARGETS, [_alertmanager_ports(state.ports, n)[0] for n in listed]
+        )
+    now = state.model_copy(update={"processes": {**state.processes, **again}})
+    if again:
+        _write_state(run_dir, now)
+    if kept != listed:
+        _announce(run_dir, now, listed)
+    restarted = [Restarted(name, again[name].url, old_pids[name], again[name].pid) for name in processes]
+    return [*restarted, *([_restart_scoring_as_recorded(run_dir)] if SCORING in chosen else [])]
+
+
+def _announce(run_dir: Path, state: LocalState, names: list[str]) -> None:
+    """Have Prometheus send to the Alertmanagers `names` only: listed, then seen by Prometheus if it runs."""
+    ports = [_alertmanager_ports(state.ports, name)[0] for name in names]
+    prometheus = state.processes.get("prometheus")
+    if prometheus is not None and _runs(prometheus, run_dir):
+        announce(run_dir / ALERTMANAGER_TARGETS, ports, prometheus.url)
+    else:
+        write_targets(run_dir / ALERTMANAGER_TARGETS, ports)
+
+
+def _stop_and_launch(
+    processes: dict[str, Process], run_dir: Path
+) -> tuple[dict[str, int | None], dict[str, Process]]:
+    """The PIDs stopped (None: not running any more), and the processes started again in their place."""
     old_pids = {name: process.pid if _runs(process, run_dir) else None for name, process in processes.items()}
     for pid in old_pids.values():
         if pid is not None:
@@ -399,11 +436,7 @@ def restart(run_dir: Path, names: Sequence[str]) -> list[Restarted]:
         if port is not None and port_taken(port):
             raise UserError(f"{name}: port {port} is held by a process other than the recorded pid "
                             f"{process.pid}; `vigie local down` stops the stack's unrecorded processes")  # fmt: skip
-    again = _launch_together(processes, run_dir)
-    if again:
-        _write_state(run_dir, state.model_copy(update={"processes": {**state.processes, **again}}))
-    restarted = [Restarted(name, again[name].url, old_pids[name], again[name].pid) for name in processes]
-    return [*restarted, *([_restart_scoring_as_recorded(run_dir)] if SCORING in chosen else [])]
+    return old_pids, _launch_together(processes, run_dir)
 
 
 def _recorded(state: LocalState, run_dir: Path, name: str) -> Process:

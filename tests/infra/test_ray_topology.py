@@ -50,7 +50,7 @@ def _pod_monitor_labels(deployment: Deployment) -> dict[str, dict[str, str]]:
 def _local_targets(stack_name: str) -> dict[str, dict[str, str]]:
     """By node type, the labels a local Ray node's series get (the job's name becomes their `job`)."""
     stack = load_stack(PROJECT_DIR, stack_name)
-    config = prometheus_config(stack, Path("rules.yaml"), RayPorts(head=18080, worker=18081), 19091, [19093])
+    config = prometheus_config(stack, Path("rules.yaml"), RayPorts(18080, 18081), 19091, Path("am.json"))
     ray_jobs = [j for j in config["scrape_configs"] if "/" in j["job_name"]]
     (job,) = ray_jobs
     return {
@@ -78,7 +78,7 @@ def test_local_ray_nodes_get_the_labels_the_pod_monitor_gives_their_pods(deploym
 
 def test_the_local_scrape_targets_each_nodes_own_metrics_port(deployment: Deployment) -> None:
     stack = load_stack(PROJECT_DIR, deployment.stack)
-    config = prometheus_config(stack, Path("rules.yaml"), RayPorts(head=18080, worker=18081), 19091, [19093])
+    config = prometheus_config(stack, Path("rules.yaml"), RayPorts(18080, 18081), 19091, Path("am.json"))
     (job,) = [j for j in config["scrape_configs"] if "/" in j["job_name"]]
     targets = {t["labels"][c.NODE_TYPE_POD_LABEL]: t["targets"] for t in job["static_configs"]}
     assert targets == {c.HEAD_NODE: ["127.0.0.1:18080"], c.WORKER_NODE: ["127.0.0.1:18081"]}
