@@ -107,6 +107,15 @@ def _pushed(url: str) -> str:
         return str(response.read().decode())
 
 
+def _recorded_pushgateways(project: Path, url: str, *names: str) -> tuple[Path, dict[str, Process]]:
+    """The run folder, and a Pushgateway launched as `up` launches it and recorded under each of `names`."""
+    run_dir = project / "run" / "local"
+    run_dir.mkdir(parents=True)
+    launched = {name: _launch_pushgateway(run_dir) for name in names}
+    _record(run_dir, launched, url)
+    return run_dir, launched
+
+
 @pytest.mark.parametrize(
     ("killed_first", "says", "keeps_data"),
     [
@@ -117,10 +126,8 @@ def _pushed(url: str) -> str:
 def test_restart_starts_one_process_again_with_its_recorded_command_line(
     project: Path, vigie: CliRunner, answering: str, killed_first: bool, says: str, keeps_data: bool
 ) -> None:
-    run_dir = project / "run" / "local"
-    run_dir.mkdir(parents=True)
-    old = _launch_pushgateway(run_dir)
-    _record(run_dir, {"pushgateway": old}, answering)
+    run_dir, launched = _recorded_pushgateways(project, answering, "pushgateway")
+    old = launched["pushgateway"]
     _push(old.url, b"vigie_restart_probe 42\n")
     if killed_first:
         os.kill(old.pid, signal.SIGKILL)
@@ -144,10 +151,7 @@ def test_restart_of_several_stops_each_and_starts_each_as_recorded(
     project: Path, vigie: CliRunner, answering: str
 ) -> None:
     """As the two Alertmanagers of a cluster restart (`restart` spawns them all before it waits for any)."""
-    run_dir = project / "run" / "local"
-    run_dir.mkdir(parents=True)
-    old = {"pushgateway": _launch_pushgateway(run_dir), "pushgateway-2": _launch_pushgateway(run_dir)}
-    _record(run_dir, old, answering)
+    run_dir, old = _recorded_pushgateways(project, answering, "pushgateway", "pushgateway-2")
     try:
         code, out, err = vigie("--project-dir", project, "local", "restart", "pushgateway", "pushgateway-2")
         state = read_state(run_dir)
@@ -166,15 +170,12 @@ def test_restart_of_several_stops_each_and_starts_each_as_recorded(
 def test_restart_naming_an_unknown_process_stops_none_of_the_others(
     project: Path, vigie: CliRunner, answering: str
 ) -> None:
-    run_dir = project / "run" / "local"
-    run_dir.mkdir(parents=True)
-    old = _launch_pushgateway(run_dir)
-    _record(run_dir, {"pushgateway": old}, answering)
+    run_dir, old = _recorded_pushgateways(project, answering, "pushgateway")
     try:
         code, out, err = vigie("--project-dir", project, "local", "restart", "pushgateway", "grafana")
         assert (code, out) == (2, "")
         assert err.startswith("error: no process named 'grafana' in the local stack")
-        assert alive(old.pid)
+        assert alive(old["pushgateway"].pid)
     finally:
         down(run_dir)
 
