@@ -200,6 +200,11 @@ def _alertmanager_ports(ports: Ports, name: str) -> tuple[int, int]:
     return getattr(ports, web), getattr(ports, gossip)
 
 
+def _web_ports(ports: Ports, names: Sequence[str]) -> list[int]:
+    """The web ports of the local Alertmanagers `names`, where Prometheus sends its alerts."""
+    return [_alertmanager_ports(ports, name)[0] for name in names]
+
+
 def _write_configs(stack: Stack, run_dir: Path, ports: Ports) -> dict[str, Path]:
     """Write the rule file and both configurations, and let promtool and amtool judge them first."""
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -214,7 +219,7 @@ def _write_configs(stack: Stack, run_dir: Path, ports: Ports) -> dict[str, Path]
     (run_dir / DIRECTORY_FILE).write_text(directory.model_dump_json(indent=2))
     paths["alertmanager.yaml"].write_text(to_yaml(routing))
     targets = run_dir / ALERTMANAGER_TARGETS
-    write_targets(targets, [_alertmanager_ports(ports, name)[0] for name in alertmanagers(stack)])
+    write_targets(targets, _web_ports(ports, alertmanagers(stack)))
     config = prometheus_config(
         stack,
         paths["rules.yaml"],
@@ -396,18 +401,19 @@ def restart(run_dir: Path, names: Sequence[str]) -> list[Restarted]:
     processes = {name: _recorded(state, run_dir, name) for name in chosen if name != SCORING}
     listed = [name for name in ALERTMANAGERS if name in state.processes]
     kept = [name for name in listed if name not in processes]
-    if kept != listed:
+    gated = kept != listed
+    if gated:
         _announce(run_dir, state, kept)
     try:
         old_pids, again = _stop_and_launch(processes, run_dir)
-    finally:
-        write_targets(
-            run_dir / ALERTMANAGER_TARGETS, [_alertmanager_ports(state.ports, n)[0] for n in listed]
-        )
+    except BaseException:
+        if gated:
+            write_targets(run_dir / ALERTMANAGER_TARGETS, _web_ports(state.ports, listed))
+        raise
     now = state.model_copy(update={"processes": {**state.processes, **again}})
     if again:
         _write_state(run_dir, now)
-    if kept != listed:
+    if gated:
         _announce(run_dir, now, listed)
     restarted = [Restarted(name, again[name].url, old_pids[name], again[name].pid) for name in processes]
     return [*restarted, *([_restart_scoring_as_recorded(run_dir)] if SCORING in chosen else [])]
@@ -415,7 +421,7 @@ def restart(run_dir: Path, names: Sequence[str]) -> list[Restarted]:
 
 def _announce(run_dir: Path, state: LocalState, names: list[str]) -> None:
     """Have Prometheus send to the Alertmanagers `names` only: listed, then seen by Prometheus if it runs."""
-    ports = [_alertmanager_ports(state.ports, name)[0] for name in names]
+    ports = _web_ports(state.ports, names)
     prometheus = state.processes.get("prometheus")
     if prometheus is not None and _runs(prometheus, run_dir):
         announce(run_dir / ALERTMANAGER_TARGETS, ports, prometheus.url)

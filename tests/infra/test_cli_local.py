@@ -1,7 +1,7 @@
 """`vigie local status`, `restart` and `down` on real processes recorded in a state file (no Ray, so each test
 takes about a second): a process is ready only when its recorded PID runs and its URL answers; `restart`
-starts processes again as they were recorded, on their data, several together; `down` also stops the run folder's processes that
-state.json misses."""
+starts processes again as they were recorded, on their data, several together; `down` also stops the run
+folder's processes that state.json misses."""
 
 from __future__ import annotations
 
