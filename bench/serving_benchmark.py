@@ -5,13 +5,16 @@ and the CPU each process spent per request; with --profile, where the proxy's an
 
 The bare app runs twice, without and with the prediction log's write-ahead spool, and the spool's cost is
 printed as their ratio: on the bare app, ten times cheaper per request than Ray, a per-request cost shows the
-most. The Ray variants run the stack's settings, the spool included.
+most. The Ray variants run the stack's settings, the spool included; by default the one variant is the
+deployable default, the dev stack as committed (its ingress: HAProxy), driven through its one entry point
+(the head node's HAProxy, as the local run starts it).
 
     .venv/bin/python bench/serving_benchmark.py [--duration 30] [--concurrency 32] [--variant NAME ...]
         [--profile]
 
 Needs wrk (apt-get install -y wrk). Everything runs on 127.0.0.1 under run/bench-srv/, and every process it
-starts is stopped by PID.
+starts is stopped by PID; run it in a network namespace of its own (`unshare --net`, loopback up) on a machine
+shared with other runs.
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ WORK = ROOT / "run" / "bench-srv"
 STACK = "dev"
 BODIES = 500
 WARMUP_S = 5.0
+MODEL_VERSION = "bench"
+"""The version of the model the benchmark trains, which its stacks declare (replicas refuse any other)."""
 
 
 @dataclass(frozen=True)
@@ -57,9 +62,10 @@ class Variant:
     replicas: int = 1
     max_batch_size: int = 16
     batch_wait: str = "5ms"
-    ingress: str = "proxy"
+    ingress: str | None = None
+    """vigie:serving.ingress, None: the stack's. With "direct", wrk targets the replica's own HTTP port; with
+    "haproxy" and "proxy", the one entry point (the head node's HAProxy, or Serve's proxies)."""
     access_log: bool = True
-    """vigie:serving.ingress: with "direct", wrk targets the replica's own HTTP port instead of the proxy."""
     env: dict[str, str] = field(default_factory=dict)
 
 
@@ -68,23 +74,54 @@ _SAME_LOOP = {"RAY_SERVE_RUN_USER_CODE_IN_SEPARATE_THREAD": "0", "RAY_SERVE_RUN_
 VARIANTS = {
     v.name: v
     for v in (
-        Variant("default", "the stack's settings: 1 replica, @serve.batch 16 / 5ms"),
-        Variant("batch-1ms", "@serve.batch 16 / 1ms", batch_wait="1ms"),
-        Variant("batch-32-10ms", "@serve.batch 32 / 10ms", max_batch_size=32, batch_wait="10ms"),
-        Variant("2-replicas", "2 replicas, @serve.batch 16 / 5ms", replicas=2),
+        Variant("default", "the stack's settings (its ingress): 1 replica, @serve.batch 16 / 5ms"),
+        Variant("2-replicas", "the stack's settings with 2 replicas behind its one entry point", replicas=2),
+        Variant("proxy", "ingress: proxy, Serve's HTTP proxy on every node", ingress="proxy"),
+        Variant(
+            "haproxy", "ingress: haproxy, the head node's HAProxy in front of the replica", ingress="haproxy"
+        ),
+        Variant(
+            "haproxy-2-replicas",
+            "ingress: haproxy, 2 replicas behind the one HAProxy",
+            ingress="haproxy",
+            replicas=2,
+        ),
+        Variant(
+            "haproxy-quiet",
+            "ingress: haproxy, no access log (accessLog: false)",
+            ingress="haproxy",
+            access_log=False,
+        ),
+        Variant(
+            "haproxy-plain",
+            "ingress: haproxy without the throughput preset's other knobs",
+            ingress="haproxy",
+            env={"RAY_SERVE_THROUGHPUT_OPTIMIZED": "0"},
+        ),
+        Variant("batch-1ms", "ingress: proxy, @serve.batch 16 / 1ms", ingress="proxy", batch_wait="1ms"),
+        Variant(
+            "batch-32-10ms",
+            "ingress: proxy, @serve.batch 32 / 10ms",
+            ingress="proxy",
+            max_batch_size=32,
+            batch_wait="10ms",
+        ),
         Variant(
             "same-loop",
-            "user code and router on the main event loop (RAY_SERVE_RUN_*_IN_SEPARATE_*=0)",
+            "ingress: proxy, user code and router on the main event loop (RAY_SERVE_RUN_*_IN_SEPARATE_*=0)",
+            ingress="proxy",
             env=_SAME_LOOP,
         ),
         Variant(
             "grpc-handles",
-            "proxy-to-replica calls over gRPC (RAY_SERVE_PROXY_USE_GRPC=1)",
+            "ingress: proxy, proxy-to-replica calls over gRPC (RAY_SERVE_PROXY_USE_GRPC=1)",
+            ingress="proxy",
             env={"RAY_SERVE_PROXY_USE_GRPC": "1"},
         ),
         Variant(
             "throughput",
             "RAY_SERVE_THROUGHPUT_OPTIMIZED=1 without direct ingress (keeps the proxy)",
+            ingress="proxy",
             env={"RAY_SERVE_THROUGHPUT_OPTIMIZED": "1", "RAY_SERVE_ENABLE_DIRECT_INGRESS": "0"},
         ),
         Variant(
@@ -112,7 +149,8 @@ VARIANTS = {
         ),
     )
 }
-DEFAULT_VARIANTS = ("default", "direct", "direct-quiet")
+DEFAULT_VARIANTS = ("default",)
+"""Bare uvicorn against the deployable default: the committed stack's ingress, through its one entry point."""
 
 
 @dataclass(frozen=True)
@@ -144,7 +182,7 @@ def prepare() -> tuple[Path, Path]:
     """A fresh work folder with the model artifact and the request bodies wrk sends."""
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
-    trained = train("bench", Costs(10.0, 1.0))
+    trained = train(MODEL_VERSION, Costs(10.0, 1.0))
     write_artifact(trained, str(WORK / "model"))
     features = trained.reference.drop(columns=[SCORE, LABEL]).head(BODIES)
     bodies = WORK / "bodies.jsonl"
@@ -222,13 +260,14 @@ def _variant_project(variant: Variant, model: Path) -> Path:
     project.mkdir()
     document = yaml.safe_load((ROOT / f"Pulumi.{STACK}.yaml").read_text())
     config = document["config"]
-    config["vigie:model"]["artifactUri"] = str(model)
+    config["vigie:model"].update(artifactUri=str(model), version=MODEL_VERSION)
     serving = config["vigie:serving"]
     serving["autoscaling"].update(minReplicas=variant.replicas, maxReplicas=variant.replicas)
     serving["batching"] = {"maxBatchSize": variant.max_batch_size, "batchWaitTimeout": variant.batch_wait}
     serving["maxOngoingRequests"] = max(serving.get("maxOngoingRequests", 64), 64)
     serving["predictionLog"] = {"uri": "predictions"}
-    serving["ingress"] = variant.ingress
+    if variant.ingress is not None:
+        serving["ingress"] = variant.ingress
     serving["accessLog"] = variant.access_log
     (project / f"Pulumi.{STACK}.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
     return project

@@ -61,6 +61,10 @@ SCORING_ROUTE = "/predict"
 """The route of one credit application: what the seed's latency alerts are about."""
 BATCH_ROUTE = "/predict/batch"
 """The route of a batch of applications, slower by design: it has its own latency alert."""
+HEALTH_CHECK_ROUTE = "/-/healthz"
+"""Serve's health-check route. Behind HAProxy (`ingress: haproxy`) each node's HAProxy probes every replica on
+it every 5 s, and the replicas count the probes as requests of the application: request rates leave it out, or
+an idle service would never read 0 requests."""
 
 RAY_PREFIX = "ray_"
 DRIFT_PUSH_JOB = "vigie-drift"

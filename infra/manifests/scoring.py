@@ -38,7 +38,7 @@ from infra.manifests.selectors import monitored_labels, pod_selector
 from infra.serialize import to_yaml
 from infra.settings.model import Compute, Model, Platform, ScoringPlatform, Serving
 from rules_src.stack import Alerts
-from serving.serve_config import Placement, serve_config
+from serving.serve_config import Placement, serve_config, serve_environment, shutdown_budget_s
 
 COMPONENT = "scoring"
 WORKER_GROUP = "scoring"
@@ -77,6 +77,12 @@ def serve_document(serving: Serving, model: Model, alerts: Alerts) -> dict[str, 
     return serve_config(serving, model, alerts, placement)
 
 
+def _serve_env(serving: Serving) -> list[dict[str, Any]]:
+    """The ingress mode's Serve environment, on every Ray container: the controller (head) reads it to choose
+    the ingress, each node's proxy (HAProxy, or Serve's) and replicas to serve by it."""
+    return [{"name": name, "value": value} for name, value in serve_environment(serving).items()]
+
+
 def _port(name: str, number: int) -> dict[str, Any]:
     return {"name": name, "containerPort": number, "protocol": "TCP"}
 
@@ -89,7 +95,11 @@ def _container(
         "image": scoring.platform.images.vigie,
         "imagePullPolicy": PULL_POLICY,
         "ports": ports,
-        "env": [{"name": "HOME", "value": TMP_DIR}, *storage_env(scoring.platform)],
+        "env": [
+            {"name": "HOME", "value": TMP_DIR},
+            *storage_env(scoring.platform),
+            *_serve_env(scoring.serving),
+        ],
         "resources": requirements(compute),
         "securityContext": container_security(),
         "volumeMounts": [tmp_mount(), *data_mounts(scoring.uris), *storage_mounts(scoring.platform)],
@@ -98,7 +108,7 @@ def _container(
 
 def _pod(scoring: ScoringSlice, container: dict[str, Any], service_account_token: bool) -> dict[str, Any]:
     """The head keeps its service-account token: the autoscaler sidecar scales the cluster through the API."""
-    grace = scoring.serving.graceful_shutdown_timeout.seconds + SHUTDOWN_MARGIN_SECONDS
+    grace = shutdown_budget_s(scoring.serving) + SHUTDOWN_MARGIN_SECONDS
     return {
         "metadata": {"labels": common_labels(scoring.stack_name, COMPONENT)},
         "spec": {

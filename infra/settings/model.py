@@ -157,12 +157,13 @@ class Serving(Section):
         Duration.parse("30s"),
         description="How long a stopping replica may take to finish its requests and flush its log.",
     )
-    ingress: Literal["proxy", "direct"] = Field(
-        "proxy",
-        description="proxy: Serve's HTTP proxy routes every request to a replica (one entry point, load "
-        "spread over replicas); direct: each replica serves HTTP itself (Serve's direct ingress, about ten "
-        "times less CPU per request here), so a load balancer must front the replicas (HAProxy ingress on "
-        "Kubernetes).",
+    ingress: Literal["proxy", "direct", "haproxy"] = Field(
+        "haproxy",
+        description="haproxy: Serve's HAProxy ingress, one HAProxy per node on the HTTP port in front of the "
+        "replicas' direct ingress (one entry point, load spread over replicas, at direct's cost: about ten "
+        "times Serve's proxy's throughput here, see bench/serving_benchmark.py); proxy: Serve's HTTP proxy "
+        "routes every request to a replica; direct: each replica serves HTTP itself on a port of its own, so "
+        "a load balancer must front the replicas.",
     )
     access_log: bool = Field(
         True,

@@ -78,7 +78,7 @@ def _status(scope: Scope, threshold: float | None, breach: bool) -> Scenario:
 def _traffic_stopped(scope: Scope, threshold: float | None) -> p.Expr:
     """No request over the last minute, while the same hour the day before had at least the stack's minimum
     request rate (any traffic at all when that minimum is 0)."""
-    requests = scope.scoring(c.HTTP_REQUESTS.name)
+    requests = scope.scoring(c.HTTP_REQUESTS.name, p.differs(c.ROUTE, c.HEALTH_CHECK_ROUTE))
     usual = p.sum(p.rate(requests, BASELINE, offset=SEASON), by=p.SERVICE)
     normal = p.ge(usual, scope.min_request_rate) if scope.min_request_rate > 0 else p.gt(usual, 0)
     return p.and_(p.eq(p.select(c.REQUEST_RATE.name), 0), normal)

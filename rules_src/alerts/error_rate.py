@@ -34,8 +34,9 @@ WINDOW = "1m"  # "sur 1 minute"
 
 
 def _requests(scope: Scope, *matchers: p.Matcher) -> p.Expr:
-    """Requests per second to the service, of those matching `matchers`."""
-    return p.sum(p.rate(scope.scoring(c.HTTP_REQUESTS.name, *matchers), WINDOW), by=p.SERVICE)
+    """Requests per second to the service, of those matching `matchers`; health-check probes are not traffic."""
+    requests = scope.scoring(c.HTTP_REQUESTS.name, p.differs(c.ROUTE, c.HEALTH_CHECK_ROUTE), *matchers)
+    return p.sum(p.rate(requests, WINDOW), by=p.SERVICE)
 
 
 def _share(status: str) -> RecordingBuilder:

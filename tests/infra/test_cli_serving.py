@@ -185,7 +185,12 @@ SETTINGS_ERRORS: list[tuple[str, str, Any, str]] = [
         1000,
         "vigie:serving.maxRequestBytes: input should be greater than or equal to 4096 (got 1000)",
     ),
-    ("ingress", "ingress", "fast", "vigie:serving.ingress: input should be 'proxy' or 'direct' (got 'fast')"),
+    (
+        "ingress",
+        "ingress",
+        "fast",
+        "vigie:serving.ingress: input should be 'proxy', 'direct' or 'haproxy' (got 'fast')",
+    ),
     (
         "wait",
         "batching",

@@ -1,7 +1,8 @@
-"""The scoring app on Ray Serve, started by `vigie serve start` as an operator would (one Ray for the module):
-answers and their ids, 400s and 422s, a bounded schemathesis run, the RayService's topology (replicas on the
-worker node, none on the head), the metric contract on the nodes' metrics endpoints, fault injection,
-loopback-only listeners, and a graceful stop that leaves every answered prediction in the log exactly once.
+"""The scoring app on Ray Serve, started by `vigie serve start` as an operator would (one Ray for the module), in
+the dev stack's ingress mode (HAProxy): answers and their ids, 400s and 422s, a bounded schemathesis run, the
+RayService's topology (replicas on the worker node, none on the head), the metric contract on the nodes' metrics
+endpoints (by route), fault injection, loopback-only listeners, and a graceful stop that leaves every answered
+prediction in the log exactly once.
 
 The tests run in file order; the last one stops the service.
 """
@@ -125,11 +126,13 @@ def test_predictions_come_back_with_their_own_ids_the_callers_as_correlation_and
     predictions = thrice + batch.json()["predictions"]
     assert len({p["request_id"] for p in predictions}) == 8
     assert {p["correlation_id"] for p in predictions} == {"X"}
-    refused = service.post("/predict", applicants[0], headers={"X-Request-ID": "r" * 60_000})
+    refused = service.post("/predict", applicants[0], headers={"X-Request-ID": "r" * 10_000})
     assert (refused.status_code, refused.json()) == (
         400,
-        {"detail": "X-Request-ID must be 1 to 128 characters from A-Za-z0-9._:- (got 60000 characters)"},
+        {"detail": "X-Request-ID must be 1 to 128 characters from A-Za-z0-9._:- (got 10000 characters)"},
     )
+    # Headers beyond HAProxy's 16 KiB buffer (Serve's RAY_SERVE_HAPROXY_TUNE_BUFSIZE) never reach the replica.
+    assert service.post("/predict", applicants[0], headers={"X-Request-ID": "r" * 60_000}).status_code == 400
     for applicant in applicants[7:40]:
         assert service.post("/predict", applicant).status_code == 200
 
@@ -215,6 +218,9 @@ def _missing(metric: contract.Metric, series: dict[str, list[dict[str, str]]]) -
     return None
 
 
+SCORING_ROUTES = (contract.SCORING_ROUTE, contract.BATCH_ROUTE)
+
+
 def _contract_gaps(series: dict[str, list[dict[str, str]]]) -> list[str]:
     gaps = [m for m in (_missing(metric, series) for metric in contract.SERVICE_METRICS) if m]
     statuses = {
@@ -222,9 +228,18 @@ def _contract_gaps(series: dict[str, list[dict[str, str]]]) -> list[str]:
         for s in series.get(contract.HTTP_REQUESTS.name, [])
         if s.get(contract.APPLICATION) == APPLICATION
     }
-    return gaps + [
+    gaps += [
         f"{contract.HTTP_REQUESTS.name}: no {code} series" for code in ("200", "422") if code not in statuses
     ]
+    for name in (
+        contract.HTTP_REQUESTS.name,
+        contract.HTTP_LATENCY_MS.bucket,
+    ):  # by route, as the rules read them
+        routes = {
+            s.get(contract.ROUTE) for s in series.get(name, []) if s.get(contract.APPLICATION) == APPLICATION
+        }
+        gaps += [f"{name}: no {route} series" for route in SCORING_ROUTES if route not in routes]
+    return gaps
 
 
 def test_every_service_metric_of_the_contract_is_exported_with_its_labels(service: Service) -> None:
@@ -294,10 +309,10 @@ def test_injected_faults_fail_the_asked_share_with_500_after_the_delay(
     assert min(seconds for _, seconds in timed) >= 0.2
 
 
-SERVE_ACTORS_ON_THE_HEAD = {"ServeController", "ProxyActor", "_Switch"}
-"""All that may run on the head node: Serve's controller and the head's proxy (the RayService's head too), and
-the local fault switch (serving.faults: a CPU-less actor that only local runs start, so Ray may put it on
-either node). No replica."""
+SERVE_ACTORS_ON_THE_HEAD = {"ServeController", "HAProxyManager", "ProxyActor", "_Switch"}
+"""All that may run on the head node: Serve's controller, the head's HAProxy manager and its fallback proxy (the
+RayService's head too), and the local fault switch (serving.faults: a CPU-less actor that only local runs
+start, so Ray may put it on either node). No replica."""
 
 
 def _actors(url: str) -> set[str]:
@@ -317,7 +332,7 @@ def test_replicas_run_on_the_worker_node_and_only_serves_controller_and_proxy_on
         placed = {url: _actors(url) for url in (head, worker)}
         reported = (
             "ServeController" in placed[head]
-            and {replica, "ProxyActor"} <= placed[worker]
+            and {replica, "HAProxyManager"} <= placed[worker]
             and all(contract.NODE_CPU_UTILIZATION.name in series for series in seen.values())
             and contract.MODEL_VERSION_INFO.name in seen[worker]
         )
@@ -380,24 +395,37 @@ def _listeners_on(port: int) -> int:
     )
 
 
-def test_both_nodes_proxies_share_the_http_port_and_both_answer(
+def test_the_head_nodes_haproxy_is_the_one_entry_point_and_the_replicas_count_what_it_forwards(
     service: Service, applicants: list[dict[str, Any]]
 ) -> None:
-    """Serve's proxies set SO_REUSEPORT: the kernel spreads connections over the head's and the worker's."""
-    assert _listeners_on(int(service.url.rsplit(":", 1)[1])) == 2
-    for applicant in applicants[50:70]:  # a new connection each (httpx.post), so the kernel spreads them
+    """One HAProxy holds the HTTP port (the worker's has a port of its own, as a worker pod's); the replica, on
+    the worker node, counts every scoring request it forwards under its route."""
+    assert _listeners_on(int(service.url.rsplit(":", 1)[1])) == 1
+    _, worker = service.metrics_urls
+    before = _served(worker, contract.SCORING_ROUTE)
+    for applicant in applicants[50:70]:  # a new connection each (httpx.post)
         assert service.post("/predict", applicant).status_code == 200
     deadline = time.monotonic() + 30
-    while not all(served := {url: _served(url) for url in service.metrics_urls}.values()):
-        assert time.monotonic() < deadline, f"requests served, by node: {served}"
+    while (served := _served(worker, contract.SCORING_ROUTE)) < before + 20:
+        assert time.monotonic() < deadline, f"the worker node counted {served - before} of 20"
         time.sleep(2)
 
 
-def _served(url: str) -> float:
-    """Scoring requests a node's proxy has counted."""
-    text = httpx.get(url, timeout=10).text
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith(contract.HTTP_REQUESTS.name + "{") and f'application="{APPLICATION}"' in line)  # fmt: skip
+def _served(url: str, route: str) -> float:
+    """Requests of `route` a node has counted."""
+    return sum(float(line.rsplit(" ", 1)[1]) for line in httpx.get(url, timeout=10).text.splitlines()
+               if line.startswith(contract.HTTP_REQUESTS.name + "{") and f'application="{APPLICATION}"' in line
+               and f'{contract.ROUTE}="{route}"' in line)  # fmt: skip
+
+
+def test_haproxys_health_checks_are_counted_under_the_route_request_rates_leave_out(service: Service) -> None:
+    """Each HAProxy probes the replica every 5 s and the replica counts the probes: the rules' request rates
+    drop them by contract.HEALTH_CHECK_ROUTE, the route they are counted under."""
+    _, worker = service.metrics_urls
+    deadline = time.monotonic() + 30
+    while _served(worker, contract.HEALTH_CHECK_ROUTE) == 0:
+        assert time.monotonic() < deadline, "no health-check probe counted in 30 s"
+        time.sleep(2)
 
 
 def test_rays_temp_dir_is_a_short_alias_of_a_folder_under_the_run_folder(service: Service) -> None:

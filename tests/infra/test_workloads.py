@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from infra.cli import parser
 from infra.labels import PART_OF, PART_OF_LABEL, STACK_LABEL
 from infra.manifests.data_volume import DATA_DIR, in_cluster, needs_data_volume, stack_uris
@@ -94,6 +96,32 @@ def test_serving_pods_have_liveness_and_readiness_probes(deployment: Deployment)
         assert job["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"] > 0
     else:
         assert dag["try_timeout_seconds"] > 0
+
+
+HAPROXY_INGRESS = {
+    "RAY_SERVE_ENABLE_HA_PROXY": "1",
+    "RAY_SERVE_THROUGHPUT_OPTIMIZED": "1",
+    "RAY_SERVE_HAPROXY_METRICS_ENABLED": "0",
+}
+
+
+def test_every_ray_container_runs_serves_haproxy_ingress_and_outlives_a_replicas_drain(
+    deployment: Deployment,
+) -> None:
+    """Every committed stack deploys `ingress: haproxy`: Serve's controller (head), each node's HAProxy and the
+    replicas read it from their environment; a pod's grace covers the replica's 30 s drain and its budget."""
+    s = load_stack(PROJECT_DIR, deployment.stack).settings
+    assert s.serving.ingress == "haproxy"
+    (ray,) = deployment.manifests("RayService")
+    (config,) = yaml.safe_load(ray["spec"]["serveConfigV2"])["applications"][0]["deployments"]
+    budget = s.serving.graceful_shutdown_timeout.seconds + 30
+    assert config["graceful_shutdown_timeout_s"] == budget
+    for owner, template in _pod_templates(deployment).items():
+        if owner.startswith("ray "):
+            (container,) = template["spec"]["containers"]
+            env = {e["name"]: e.get("value") for e in container["env"]}
+            assert {name: env.get(name) for name in HAPROXY_INGRESS} == HAPROXY_INGRESS, owner
+            assert template["spec"]["terminationGracePeriodSeconds"] > budget, owner
 
 
 def test_only_the_ray_head_mounts_a_service_account_token(deployment: Deployment) -> None:

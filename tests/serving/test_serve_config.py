@@ -71,6 +71,7 @@ def test_autoscaling_resources_batching_and_log_come_from_the_settings(project: 
         {"uri": "s3://scoring-log/dev", "flushRows": 200, "flushInterval": "1m"},
     )
     edit_stack(path, "vigie:serving", "gracefulShutdownTimeout", "40s")
+    edit_stack(path, "vigie:serving", "ingress", "proxy")
     edit_stack(path, "vigie:serving", "accessLog", False)
     config = serve_config(*_slices(load_stack(project, "dev")))
     deployment = _deployment(config)
@@ -154,7 +155,31 @@ def test_the_import_path_builds_the_application_from_the_configs_args() -> None:
         build_app({**args, "flush_rows": 0})
 
 
-@pytest.mark.parametrize(("ingress", "env"), [("proxy", {}), ("direct", DIRECT_INGRESS_ENV)])
+@pytest.mark.parametrize(("ingress", "budget"), [("proxy", 40.0), ("direct", 70.0), ("haproxy", 70.0)])
+def test_replicas_serving_http_themselves_get_the_shutdown_budget_after_their_draining_period(
+    project: Path, ingress: str, budget: float
+) -> None:
+    """Serve keeps a direct-ingress replica reachable for 30 s before it drains; the budget comes after."""
+    edit_stack(project / "Pulumi.dev.yaml", "vigie:serving", "gracefulShutdownTimeout", "40s")
+    edit_stack(project / "Pulumi.dev.yaml", "vigie:serving", "ingress", ingress)
+    stack = load_stack(project, "dev")
+    deployment = _deployment(serve_config(*_slices(stack)))
+    assert deployment["graceful_shutdown_timeout_s"] == budget
+    assert ScoringOptions.model_validate(
+        serve_config(*_slices(stack))["applications"][0]["args"]
+    ).log_close_timeout_s == pytest.approx(32.0)
+
+
+_HAPROXY_ENV = {
+    "RAY_SERVE_THROUGHPUT_OPTIMIZED": "1",
+    "RAY_SERVE_ENABLE_HA_PROXY": "1",
+    "RAY_SERVE_HAPROXY_METRICS_ENABLED": "0",
+}
+
+
+@pytest.mark.parametrize(
+    ("ingress", "env"), [("proxy", {}), ("direct", DIRECT_INGRESS_ENV), ("haproxy", _HAPROXY_ENV)]
+)
 def test_the_ingress_setting_chooses_the_ray_environment(
     project: Path, ingress: str, env: dict[str, str]
 ) -> None:
