@@ -18,6 +18,7 @@ Started by `infra.local.scoring_service.start` as `python -m infra.local.scoring
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -25,6 +26,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,7 @@ from ray.serve.schema import ApplicationStatus, ServeDeploySchema
 from conventions.errors import UserError
 from infra.local.process import LOOPBACK
 from infra.local.scoring_service import LocalSpec, link_ray_temp_dir
+from infra.local.serve_ports import leased_serve_ports
 from rules_src.stack import Stack, load_stack
 from serving.serve_config import LocalOverrides, Placement, serve_config, shutdown_budget_s
 
@@ -96,6 +99,19 @@ def start_cluster(spec: LocalSpec, stack: Stack) -> Cluster:
     return cluster
 
 
+@contextlib.contextmanager
+def _own_serve_ports(stack: Stack) -> Iterator[None]:
+    """Behind HAProxy, the fallback proxy's and the replicas' ports from a block no other local run uses, for as
+    long as the cluster lives: Serve's controller and proxies read them from the environment the nodes inherit.
+    With direct ingress the replicas' ports are the clients', which `start` chose, and there is no fallback."""
+    if stack.settings.serving.ingress != "haproxy":
+        yield
+        return
+    with leased_serve_ports(stack.settings.serving.autoscaling.max_replicas) as ports:
+        os.environ.update(ports.environment())
+        yield
+
+
 def _wait_running(app: str, timeout_s: float, stopping: threading.Event) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline and not stopping.is_set():
@@ -122,6 +138,11 @@ def serve_in_foreground(spec: LocalSpec) -> None:
             LocalOverrides(spec.model_version, spec.faults),
         )
     )
+    with _own_serve_ports(stack):
+        _serve_on_cluster(spec, stack, config)
+
+
+def _serve_on_cluster(spec: LocalSpec, stack: Stack, config: ServeDeploySchema) -> None:
     cluster = start_cluster(spec, stack)
     ray.init(address=cluster.address, _node_ip_address=LOOPBACK)
     stopping = threading.Event()

@@ -1,8 +1,8 @@
 """The scoring app on Ray Serve, started by `vigie serve start` as an operator would (one Ray for the module), in
 the dev stack's ingress mode (HAProxy): answers and their ids, 400s and 422s, a bounded schemathesis run, the
 RayService's topology (replicas on the worker node, none on the head), the metric contract on the nodes' metrics
-endpoints (by route), fault injection, loopback-only listeners, and a graceful stop that leaves every answered
-prediction in the log exactly once.
+endpoints (by route), fault injection, loopback-only listeners on the run's own Serve ports, and a graceful stop
+that leaves every answered prediction in the log exactly once.
 
 The tests run in file order; the last one stops the service.
 """
@@ -35,6 +35,7 @@ from conventions.artifact_format import CORRELATION_ID, PREDICTIONS_DIR, REQUEST
 from infra.cli import main
 from infra.local.process import free_port
 from infra.local.scoring_service import RAY_DIR, ray_temp_dir, read_state
+from infra.local.serve_ports import BLOCK_PORTS, LEASES_DIR
 from tests.conftest import PROJECT_DIR
 
 ROOT = PROJECT_DIR / "run" / f"t-srv-{os.getpid()}"
@@ -62,6 +63,8 @@ class Service:
     """The correlation id each answered request id came back with: the log must hold the same."""
     logged_unanswered: set[str] = field(default_factory=set)
     """Requests a killed replica had scored and spooled but never answered: logged, and rightly so."""
+    versions: Counter[str] = field(default_factory=Counter)
+    """Answers by the model version they came with: all from this service's, never another run's on the machine."""
     started: float = field(default_factory=time.monotonic)
 
     def post(self, path: str, body: Any, **kwargs: Any) -> httpx.Response:
@@ -74,6 +77,7 @@ class Service:
         for prediction in answer.get("predictions", [answer]):
             self.answered.add(prediction["request_id"])
             self.correlation_ids[prediction["request_id"]] = prediction["correlation_id"]
+            self.versions[prediction["model_version"]] += 1
 
 
 @pytest.fixture(scope="module")
@@ -384,6 +388,52 @@ def test_every_listening_socket_of_the_service_is_on_loopback(service: Service) 
     assert {address for address in ours.values() if address not in LOOPBACK_HEX} == set()
 
 
+def _listening_ports(inodes: set[str]) -> set[int]:
+    """TCP ports listened on by the sockets of these inodes."""
+    rows = [
+        line.split()
+        for t in ("/proc/net/tcp", "/proc/net/tcp6")
+        for line in Path(t).read_text().splitlines()[1:]
+    ]
+    return {int(row[1].rsplit(":", 1)[1], 16) for row in rows if row[3] == "0A" and row[9] in inodes}
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    links = (os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir())
+    return {link[8:-1] for link in links if link.startswith("socket:[")}
+
+
+def _leased_ports(pid: int) -> range:
+    """The block of Serve ports a run's process holds the lease of (its flock, as /proc/locks lists it)."""
+    locks = [line.split() for line in Path("/proc/locks").read_text().splitlines()]
+    held = {lock[5].rsplit(":", 1)[1] for lock in locks if lock[1] == "FLOCK" and lock[4] == str(pid)}
+    (first,) = [int(f.stem) for f in (Path(tempfile.gettempdir()) / LEASES_DIR).glob("*.lock")
+                if str(f.stat().st_ino) in held]  # fmt: skip
+    return range(first, first + BLOCK_PORTS)
+
+
+SERVE_DEFAULT_PORTS = {8500, 9500} | set(range(30000, 31001))
+"""Serve's fixed fallback proxy ports and its default replica range, which every cluster on a machine would share."""
+
+
+def test_the_fallback_proxy_and_the_replica_listen_on_the_block_of_ports_their_run_leased(
+    service: Service,
+) -> None:
+    """Not on Serve's defaults: another local run's fallback proxy would share 8500 (SO_REUSEPORT) and answer this
+    run's requests from its own replicas, and its replicas could take a port this run's frees while this run's
+    HAProxy still routes to it."""
+    state = read_state(ROOT / RUN_DIR)
+    assert state is not None
+    leased = _leased_ports(state.pid)
+    (replica,) = _replica_pids(state.pid)
+    session = _listening_ports(_session_socket_inodes(state.pid))
+    assert (
+        leased[0] in session,
+        len(_listening_ports(_socket_inodes(replica)) & set(leased[2:])),
+        session & SERVE_DEFAULT_PORTS,
+    ) == (True, 1, set())
+
+
 def _listeners_on(port: int) -> int:
     """Listening TCP sockets on `port`, of any process."""
     tables = [Path(t).read_text().splitlines()[1:] for t in ("/proc/net/tcp", "/proc/net/tcp6")]
@@ -541,8 +591,10 @@ def test_a_replica_killed_under_load_loses_no_answered_prediction_and_its_succes
         f"\nSIGKILL under load: {len(answered_at_kill)} answered before the kill, {len(unwritten_at_kill)} of them "
         f"not yet written; {len(service.answered)} answered in all, {len(missing)} lost, "
         f"{len(service.logged_unanswered)} logged but never answered, "
-        f"{len(load.statuses) - load.statuses.count(200)} calls not answered 200"
+        f"{len(load.statuses) - load.statuses.count(200)} calls not answered 200; answers by version "
+        f"{dict(service.versions)}"
     )
+    assert set(service.versions) == {SERVED_VERSION}, "answered by another local run's replicas"
     assert unwritten_at_kill, "the kill found nothing unwritten: the test proves nothing"
     assert (len(missing), len(logged) - len(set(logged))) == (0, 0)
     # Requests in flight at the kill were scored and spooled, never answered: at most one per caller.

@@ -10,6 +10,7 @@ import yaml
 
 from infra.cli import parser
 from infra.labels import PART_OF, PART_OF_LABEL, STACK_LABEL
+from infra.local.serve_ports import ServePorts
 from infra.manifests.data_volume import DATA_DIR, in_cluster, needs_data_volume, stack_uris
 from infra.manifests.drift_cronjob import SETTINGS_DIR
 from infra.manifests.names import REPORT_JOB, endpoints
@@ -105,11 +106,16 @@ HAPROXY_INGRESS = {
 }
 
 
+LOCAL_SERVE_PORTS = set(ServePorts(range(1, 65)).environment())
+"""What a local run leases, since its clusters share one network (infra/local/serve_ports.py)."""
+
+
 def test_every_ray_container_runs_serves_haproxy_ingress_and_outlives_a_replicas_drain(
     deployment: Deployment,
 ) -> None:
     """Every committed stack deploys `ingress: haproxy`: Serve's controller (head), each node's HAProxy and the
-    replicas read it from their environment; a pod's grace covers the replica's 30 s drain and its budget."""
+    replicas read it from their environment; a pod's grace covers the replica's 30 s drain and its budget. The
+    pods keep Serve's default ports, which only a local run leases."""
     s = load_stack(PROJECT_DIR, deployment.stack).settings
     assert s.serving.ingress == "haproxy"
     (ray,) = deployment.manifests("RayService")
@@ -121,6 +127,9 @@ def test_every_ray_container_runs_serves_haproxy_ingress_and_outlives_a_replicas
             (container,) = template["spec"]["containers"]
             env = {e["name"]: e.get("value") for e in container["env"]}
             assert {name: env.get(name) for name in HAPROXY_INGRESS} == HAPROXY_INGRESS, owner
+            assert not LOCAL_SERVE_PORTS & set(env), (
+                f"{owner}: a pod's own network takes Serve's default ports"
+            )
             assert template["spec"]["terminationGracePeriodSeconds"] > budget, owner
 
 
