@@ -92,7 +92,7 @@ test: tool-venvs lint
 bench: setup
 	@command -v wrk >/dev/null || ($(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends wrk)
-	$(BIN)/python bench/serving_benchmark.py
+	$(BIN)/python bench/serving_benchmark.py --runs 3
 	$(BIN)/python bench/drift_benchmark.py
 	$(BIN)/python bench/drift_sample_size.py --repeats 200
 

@@ -4,13 +4,14 @@ concurrency for a fixed time. Prints req/s, p50/p95/p99, the Ray/bare ratio, 5xx
 and the CPU each process spent per request; with --profile, where the proxy's and the replica's time goes.
 
 The bare app runs twice, without and with the prediction log's write-ahead spool, and the spool's cost is
-printed as their ratio: on the bare app, ten times cheaper per request than Ray, a per-request cost shows the
-most. The Ray variants run the stack's settings, the spool included; by default the one variant is the
+printed as their ratio: on the bare app, cheaper per request than Ray, a per-request cost shows the most.
+`--runs N` runs them all N times in turn and prints each server's medians: this machine's speed drifts by
+±20 % between runs minutes apart, so a ratio is only taken within a run. The Ray variants run the stack's settings, the spool included; by default the one variant is the
 deployable default, the dev stack as committed (its ingress: HAProxy), driven through its one entry point
 (the head node's HAProxy, as the local run starts it).
 
     .venv/bin/python bench/serving_benchmark.py [--duration 30] [--concurrency 32] [--variant NAME ...]
-        [--profile]
+        [--runs N] [--profile]
 
 Needs wrk (apt-get install -y wrk). Everything runs on 127.0.0.1 under run/bench-srv/, and every process it
 starts is stopped by PID; run it in a network namespace of its own (`unshare --net`, loopback up) on a machine
@@ -23,6 +24,7 @@ import argparse
 import json
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -60,8 +62,9 @@ class Variant:
     name: str
     about: str
     replicas: int = 1
-    max_batch_size: int = 16
-    batch_wait: str = "5ms"
+    max_batch_size: int | None = None
+    batch_wait: str | None = None
+    """@serve.batch's size and wait, None: the stack's (vigie:serving.batching)."""
     ingress: str | None = None
     """vigie:serving.ingress, None: the stack's. With "direct", wrk targets the replica's own HTTP port; with
     "haproxy" and "proxy", the one entry point (the head node's HAProxy, or Serve's proxies)."""
@@ -74,7 +77,7 @@ _SAME_LOOP = {"RAY_SERVE_RUN_USER_CODE_IN_SEPARATE_THREAD": "0", "RAY_SERVE_RUN_
 VARIANTS = {
     v.name: v
     for v in (
-        Variant("default", "the stack's settings (its ingress): 1 replica, @serve.batch 16 / 5ms"),
+        Variant("default", "the stack's settings (its ingress, its batching): 1 replica"),
         Variant("2-replicas", "the stack's settings with 2 replicas behind its one entry point", replicas=2),
         Variant("proxy", "ingress: proxy, Serve's HTTP proxy on every node", ingress="proxy"),
         Variant(
@@ -97,6 +100,18 @@ VARIANTS = {
             "ingress: haproxy without the throughput preset's other knobs",
             ingress="haproxy",
             env={"RAY_SERVE_THROUGHPUT_OPTIMIZED": "0"},
+        ),
+        Variant(
+            "haproxy-batch-5ms",
+            "ingress: haproxy, @serve.batch 16 / 5ms: a batch waits up to 5 ms to fill",
+            ingress="haproxy",
+            batch_wait="5ms",
+        ),
+        Variant(
+            "haproxy-batch-0ms",
+            "ingress: haproxy, @serve.batch 16 / 0ms: a batch takes what is queued, never waits",
+            ingress="haproxy",
+            batch_wait="0ms",
         ),
         Variant("batch-1ms", "ingress: proxy, @serve.batch 16 / 1ms", ingress="proxy", batch_wait="1ms"),
         Variant(
@@ -247,6 +262,8 @@ def bare_server(
 def run_bare(model: Path, bodies: Path, args: argparse.Namespace, spool: bool) -> Result:
     tag = "bare-spool" if spool else "bare"
     log_dir = WORK / f"{tag}-log"
+    for previous in (log_dir, WORK / f"{tag}-spool"):  # an earlier run's (--runs)
+        shutil.rmtree(previous, ignore_errors=True)
     with bare_server(model, log_dir, WORK / f"{tag}-spool" if spool else None) as (url, process):
         load, cpu, ids = _measure(url, bodies, args, process.pid, tag)
     name = "bare FastAPI + uvicorn" + (" + spool" if spool else "")
@@ -263,7 +280,8 @@ def _variant_project(variant: Variant, model: Path) -> Path:
     config["vigie:model"].update(artifactUri=str(model), version=MODEL_VERSION)
     serving = config["vigie:serving"]
     serving["autoscaling"].update(minReplicas=variant.replicas, maxReplicas=variant.replicas)
-    serving["batching"] = {"maxBatchSize": variant.max_batch_size, "batchWaitTimeout": variant.batch_wait}
+    batching = {"maxBatchSize": variant.max_batch_size, "batchWaitTimeout": variant.batch_wait}
+    serving["batching"] = serving.get("batching", {}) | {k: v for k, v in batching.items() if v is not None}
     serving["maxOngoingRequests"] = max(serving.get("maxOngoingRequests", 64), 64)
     serving["predictionLog"] = {"uri": "predictions"}
     if variant.ingress is not None:
@@ -338,11 +356,11 @@ def _cpu_lines(result: Result) -> list[str]:
     ]
 
 
-def report(results: list[Result], profiles: list[Profile], args: argparse.Namespace) -> None:
+def report(results: list[Result], args: argparse.Namespace, title: str) -> None:
     bare = results[0]
     print(
-        f"\nconcurrency {args.concurrency}, {args.duration:g}s per server (after {WARMUP_S:g}s warm-up), "
-        f"POST /predict, one applicant per request"
+        f"\n{title}: concurrency {args.concurrency}, {args.duration:g}s per server (after {WARMUP_S:g}s "
+        f"warm-up), POST /predict, one applicant per request"
     )
     print(
         f"{'server':<28} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'ratio':>6} {'5xx':>5} "
@@ -358,6 +376,22 @@ def report(results: list[Result], profiles: list[Profile], args: argparse.Namesp
     print("\nCPU per request by process (ms; both cores of the machine are shared with other users):")
     for result in results:
         print("\n".join(_cpu_lines(result)))
+
+
+def summarize(runs: list[list[Result]]) -> None:
+    """Each server's medians over the runs; a ratio is taken within its run, against that run's bare app."""
+    print(f"\nmedians over {len(runs)} runs (ratio: within each run, to its bare app without the spool)")
+    print(f"{'server':<28} {'req/s':>8} {'p99 ms':>7} {'ratio':>6}  ratio in each run")
+    for index, result in enumerate(runs[0]):
+        ratios = [run[index].load.rate / run[0].load.rate for run in runs]
+        print(
+            f"{result.name:<28} {statistics.median(run[index].load.rate for run in runs):8.1f} "
+            f"{statistics.median(run[index].load.p99_ms for run in runs):7.1f} {statistics.median(ratios):6.2f}  "
+            + " ".join(f"{r:.2f}" for r in ratios)
+        )
+
+
+def report_profiles(profiles: list[Profile]) -> None:
     for profile in profiles:
         print(f"\nprofile of {profile.process} ({profile.samples} samples):")
         for name, share in profile.shares():
@@ -379,17 +413,30 @@ def main() -> int:
     parser.add_argument(
         "--profile", action="store_true", help="profile the first variant with py-spy afterwards"
     )
+    parser.add_argument(
+        "--runs", type=int, default=1, help="times to run the servers in turn, for medians (default 1)"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("error: wrk is not installed (apt-get install -y wrk)", file=sys.stderr)
         return 2
     variants = [VARIANTS[name] for name in args.variant or DEFAULT_VARIANTS]
     model, bodies = prepare()
-    results = [run_bare(model, bodies, args, spool=False), run_bare(model, bodies, args, spool=True)]
-    results += [run_ray(variant, model, bodies, args) for variant in variants]
+    runs = []
+    for _ in range(args.runs):
+        results = [run_bare(model, bodies, args, spool=False), run_bare(model, bodies, args, spool=True)]
+        runs.append(results + [run_ray(variant, model, bodies, args) for variant in variants])
     profiles = [p for v in variants for p in profile_ray(v, model, bodies, args)] if args.profile else []
-    report(results, profiles, args)
-    ok = all(r.log.missing == 0 and r.log.duplicates == 0 and r.load.server_errors == 0 for r in results)
+    for number, results in enumerate(runs, 1):
+        report(results, args, f"run {number} of {len(runs)}")
+    if len(runs) > 1:
+        summarize(runs)
+    report_profiles(profiles)
+    ok = all(
+        r.log.missing == 0 and r.log.duplicates == 0 and r.load.server_errors == 0
+        for run in runs
+        for r in run
+    )
     return 0 if ok else 1
 
 

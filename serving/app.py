@@ -73,7 +73,7 @@ class CreditScorerReplica:
     def __serve_build_asgi_app__(self) -> FastAPI:
         return build_api(self, self._options.max_request_bytes, self._faults)
 
-    @serve.batch(max_batch_size=16, batch_wait_timeout_s=0.005)  # replaced from ScoringOptions at __init__
+    @serve.batch(max_batch_size=16, batch_wait_timeout_s=0.0)  # replaced from ScoringOptions at __init__
     async def _score_batch(self, items: list[_Item]) -> list[Prediction]:
         return self._service.score(
             [i.applicant for i in items], [i.request_id for i in items], [i.correlation_id for i in items]

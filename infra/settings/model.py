@@ -89,7 +89,10 @@ class Batching(Section):
 
     max_batch_size: PositiveInt = Field(16, description="Most applications scored in one model call.")
     batch_wait_timeout: PromDuration = Field(
-        Duration.parse("5ms"), description="Longest a request waits for a batch to fill (e.g. 2ms, 10ms)."
+        Duration.parse("0ms"),
+        description="Longest a request waits for a batch to fill: 0ms, a batch takes what is queued and never "
+        "waits (behind HAProxy a 5 ms wait cost 40 % of the throughput at 8 callers and gained nothing at 32; "
+        "bench/serving_benchmark.py); e.g. 2ms to trade latency for fuller batches.",
     )
 
 
