@@ -351,28 +351,41 @@ def test_replicas_run_on_the_worker_node_and_only_serves_controller_and_proxy_on
     assert contract.MODEL_VERSION_INFO.name not in seen[head]  # exported by the replicas, so the worker
 
 
-def _listening_inodes() -> dict[str, str]:
-    """Socket inode → local address of every listening TCP socket of the machine."""
+def _listening() -> dict[str, tuple[str, int]]:
+    """Socket inode → local address and port of every listening TCP socket of the machine."""
     found = {}
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
             fields = line.split()
             if fields[3] == "0A":
-                found[fields[9]] = fields[1].rsplit(":", 1)[0]
+                address, port = fields[1].rsplit(":", 1)
+                found[fields[9]] = (address, int(port, 16))
     return found
 
 
-def _session_socket_inodes(session: int) -> set[str]:
-    inodes = set()
+def _session_pids(session: int) -> set[int]:
+    """The processes of a session (the service's process and every Ray process it started)."""
+    found = set()
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[3]) != session:
-                continue
-            links = [os.readlink(fd) for fd in (stat.parent / "fd").iterdir()]
+            if int(stat.read_text().rsplit(")", 1)[1].split()[3]) == session:
+                found.add(int(stat.parent.name))
         except (OSError, IndexError, ValueError):
             continue
-        inodes.update(link[8:-1] for link in links if link.startswith("socket:["))
-    return inodes
+    return found
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    """The inodes of a process's sockets (none once it has exited)."""
+    try:
+        links = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+    except OSError:
+        return set()
+    return {link[8:-1] for link in links if link.startswith("socket:[")}
+
+
+def _session_socket_inodes(session: int) -> set[str]:
+    return {inode for pid in _session_pids(session) for inode in _socket_inodes(pid)}
 
 
 LOOPBACK_HEX = {"0100007F", "0000000000000000FFFF00000100007F", "00000000000000000000000001000000"}
@@ -382,25 +395,15 @@ LOOPBACK_HEX = {"0100007F", "0000000000000000FFFF00000100007F", "000000000000000
 def test_every_listening_socket_of_the_service_is_on_loopback(service: Service) -> None:
     state = read_state(ROOT / RUN_DIR)
     assert state is not None
-    listening = _listening_inodes()
-    ours = {inode: listening[inode] for inode in _session_socket_inodes(state.pid) if inode in listening}
+    listening = _listening()
+    ours = {inode: listening[inode][0] for inode in _session_socket_inodes(state.pid) if inode in listening}
     assert len(ours) >= 5, "expected Ray's servers, Serve's proxies and the metrics endpoints"
     assert {address for address in ours.values() if address not in LOOPBACK_HEX} == set()
 
 
 def _listening_ports(inodes: set[str]) -> set[int]:
     """TCP ports listened on by the sockets of these inodes."""
-    rows = [
-        line.split()
-        for t in ("/proc/net/tcp", "/proc/net/tcp6")
-        for line in Path(t).read_text().splitlines()[1:]
-    ]
-    return {int(row[1].rsplit(":", 1)[1], 16) for row in rows if row[3] == "0A" and row[9] in inodes}
-
-
-def _socket_inodes(pid: int) -> set[str]:
-    links = (os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir())
-    return {link[8:-1] for link in links if link.startswith("socket:[")}
+    return {port for inode, (_, port) in _listening().items() if inode in inodes}
 
 
 def _leased_ports(pid: int) -> range:
@@ -436,13 +439,7 @@ def test_the_fallback_proxy_and_the_replica_listen_on_the_block_of_ports_their_r
 
 def _listeners_on(port: int) -> int:
     """Listening TCP sockets on `port`, of any process."""
-    tables = [Path(t).read_text().splitlines()[1:] for t in ("/proc/net/tcp", "/proc/net/tcp6")]
-    return sum(
-        1
-        for table in tables
-        for line in table
-        if line.split()[3] == "0A" and int(line.split()[1].rsplit(":", 1)[1], 16) == port
-    )
+    return sum(1 for _, listened in _listening().values() if listened == port)
 
 
 def test_the_head_nodes_haproxy_is_the_one_entry_point_and_the_replicas_count_what_it_forwards(
@@ -493,15 +490,13 @@ LOAD_THREADS = 6
 def _replica_pids(session: int) -> set[int]:
     """PIDs of the service's Serve replicas, by the process title Ray gives an actor's worker."""
     found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for pid in _session_pids(session):
         try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[3]) != session:
-                continue
-            title = (stat.parent / "cmdline").read_bytes().split(b"\0")[0].decode()
-        except (OSError, IndexError, ValueError):
+            title = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode()
+        except OSError:
             continue
         if title.startswith(REPLICA_TITLE):
-            found.add(int(stat.parent.name))
+            found.add(pid)
     return found
 
 
