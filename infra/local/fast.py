@@ -2,7 +2,9 @@
 with short scrape and evaluation intervals, short `for` durations and short group intervals, so that an alert
 fires within a minute or two of its cause. Real stacks keep the seed's durations.
 
-Each route keeps its own group_wait: the rate windows are not shortened, so a page still trails the warning it
+Each route keeps its own group_wait, moved to midway between two of the short evaluations (the stack's own
+values sit midway between its longer ones, where the two Alertmanagers cannot race: see
+`infra.settings.validation`): the rate windows are not shortened, so a page still trails the warning it
 inhibits by as long (about 12 s for a sudden 20 % of errors over [1m]), and the warning's group_wait is what
 keeps it from going out before the page arrives. The drift job's Kubernetes deadline shrinks with the `for`s:
 DriftJobFailed waits it out, and the local stack runs the job as a plain process it does not bound.
@@ -17,8 +19,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conventions.durations import duration_seconds
+from conventions.durations import Duration, duration_seconds
 from infra.settings.loader import read_config, stack_file
+from infra.settings.model import Route
+from infra.settings.validation import between_evaluations
 from rules_src.alerts import CATALOG
 from rules_src.alerts.drift import DRIFT_JOB_NEVER_RAN
 from rules_src.stack import Stack, build_stack
@@ -55,7 +59,7 @@ def fast_values(values: dict[str, Any]) -> dict[str, Any]:
     }
     alerting = dict(values.get("alerting", {}))
     routes = alerting.get("routes", {})
-    alerting["routes"] = {category: {**route, **ROUTE_TIMING} for category, route in routes.items()}
+    alerting["routes"] = {category: _fast_route(route) for category, route in routes.items()}
     platform = dict(values.get("platform", {}))
     platform["driftJob"] = {**platform.get("driftJob", {}), "activeDeadline": MAX_FOR}
     return {
@@ -66,6 +70,11 @@ def fast_values(values: dict[str, Any]) -> dict[str, Any]:
         "platform": platform,
         "drift": _fast_drift(values.get("drift", {})),
     }
+
+
+def _fast_route(route: dict[str, Any]) -> dict[str, Any]:
+    wait = Duration.parse(route.get("groupWait", str(Route.model_fields["group_wait"].default)))
+    return {**route, **ROUTE_TIMING, "groupWait": str(between_evaluations(wait, Duration.parse(INTERVAL)))}
 
 
 def _fast_drift(drift: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pydantic import ValidationError
 from pydantic.alias_generators import to_camel
 
+from conventions.durations import Duration, format_duration
 from infra.settings.errors import SettingsError, describe, key_path
 from infra.settings.model import StackSettings
 from infra.settings.types import is_relative_location
@@ -25,6 +26,7 @@ def validate_settings(values: Mapping[str, object], secrets: set[str], source: s
         raise describe(error, StackSettings, source) from None
     _check_config_keys(settings, set(values) - known, secrets, source)
     _check_routes(settings, source)
+    _check_flushes_between_evaluations(settings, source)
     _check_one_channel_per_webhook(settings, source)
     _check_storage(settings, source)
     return settings
@@ -80,6 +82,45 @@ def _check_routes(settings: StackSettings, source: str) -> None:
         raise SettingsError(
             source, f"{key_path(('alerting', 'receivers', name))}: receiver is never routed to"
         )
+
+
+def between_evaluations(wait: Duration, interval: Duration) -> Duration:
+    """`wait` moved to midway between the two rule evaluations around it, where a group's flushes meet no update."""
+    step = interval.seconds
+    return Duration.parse(format_duration((wait.seconds // step) * step + step / 2))
+
+
+def _check_flushes_between_evaluations(settings: StackSettings, source: str) -> None:
+    """Clustered Alertmanagers notify an alert once only if each of them sees it in the same state at its flush:
+    the n-th waits n peer timeouts for the first one's notification log entry, and when an update (the alert's
+    resolution) reaches them between their two flushes, the one that flushed first sends its older firing view
+    again, then the resolution again (prometheus/alertmanager#4008). Prometheus sends updates right after each
+    evaluation, and a group flushes group_wait after the evaluation that created it, then every group_interval:
+    with a group_interval that is a multiple of the evaluation interval and a group_wait at least a quarter of
+    an interval away from one, no update arrives at a flush. One Alertmanager has no peer to race."""
+    monitoring = settings.monitoring
+    if monitoring.alertmanager_replicas < 2:
+        return
+    interval = monitoring.evaluation_interval
+    evaluation = f"{key_path(('monitoring', 'evaluationInterval'))} ({interval})"
+    for category, route in settings.alerting.routes.by_category().items():
+        name = to_camel(category.value.replace("-", "_"))
+        if route.group_interval.seconds % interval.seconds:
+            raise SettingsError(
+                source,
+                f"{key_path(('alerting', 'routes', name, 'groupInterval'))}: {route.group_interval} is not a "
+                f"multiple of {evaluation}: its flushes would drift onto the evaluations, where "
+                f"{monitoring.alertmanager_replicas} Alertmanagers can notify a resolved alert firing again",
+            )
+        phase = route.group_wait.seconds % interval.seconds
+        if min(phase, interval.seconds - phase) < interval.seconds / 4:
+            raise SettingsError(
+                source,
+                f"{key_path(('alerting', 'routes', name, 'groupWait'))}: {route.group_wait} puts the route's "
+                f"flushes within a quarter of {evaluation} of an evaluation, where "
+                f"{monitoring.alertmanager_replicas} Alertmanagers can notify a resolved alert firing again; use "
+                f"{between_evaluations(route.group_wait, interval)}, midway between two evaluations",
+            )
 
 
 def _check_one_channel_per_webhook(settings: StackSettings, source: str) -> None:

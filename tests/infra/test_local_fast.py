@@ -25,3 +25,18 @@ def test_each_stacks_fast_twin_passes_every_settings_check_with_its_alerts_and_r
     longer = {a.name for a in fast.alerts.enabled if a.for_.seconds > duration_seconds(MAX_FOR)}
     assert longer <= {DRIFT_JOB_NEVER_RAN.name}  # its grace must exceed the fast schedule's gap
     assert fast.settings.monitoring.evaluation_interval.seconds == duration_seconds(INTERVAL)
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_each_fast_route_flushes_midway_between_two_fast_evaluations_within_an_interval_of_its_wait(
+    name: str,
+) -> None:
+    """The twin's two Alertmanagers meet no update at a flush, as the real stack's do; and each route's wait
+    moves by less than one short evaluation, so a page still goes out before the warnings it mutes."""
+    real, fast = load_stack(PROJECT_DIR, name), fast_stack(PROJECT_DIR, name)
+    step = duration_seconds(INTERVAL)
+    twins = fast.settings.alerting.routes.by_category()
+    for category, route in real.settings.alerting.routes.by_category().items():
+        twin = twins[category]
+        assert (twin.group_wait.seconds % step, twin.group_interval.seconds % step) == (step / 2, 0), category
+        assert abs(twin.group_wait.seconds - route.group_wait.seconds) <= step, category

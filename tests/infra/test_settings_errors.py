@@ -102,6 +102,15 @@ EDITS: list[tuple[str, str, str, Any, str]] = [
      "vigie:alerts.Watchdog.threshold: Watchdog has no threshold to override"),
     ("unknown severity", "vigie:alerts", "CpuUsageHigh.severity", "page",
      "vigie:alerts.CpuUsageHigh.severity: input should be 'critical', 'warning', 'info' or 'none' (got 'page')"),
+    ("group wait on an evaluation, with two Alertmanagers", "vigie:alerting", "routes.mlDegradation.groupWait", "30s",
+     "vigie:alerting.routes.mlDegradation.groupWait: 30s puts the route's flushes within a quarter of "
+     "vigie:monitoring.evaluationInterval (15s) of an evaluation, where 2 Alertmanagers can notify a resolved "
+     "alert firing again; use 37s500ms, midway between two evaluations"),
+    ("group interval off the evaluations, with two Alertmanagers", "vigie:alerting", "routes.urgent.groupInterval",
+     "50s",
+     "vigie:alerting.routes.urgent.groupInterval: 50s is not a multiple of vigie:monitoring.evaluationInterval "
+     "(15s): its flushes would drift onto the evaluations, where 2 Alertmanagers can notify a resolved alert firing "
+     "again"),
     ("receiver twice in a route", "vigie:alerting", "routes.urgent.receivers",
      ["pagerduty-p0", "slack-ops-critical", "pagerduty-p0"],
      "vigie:alerting.routes.urgent.receivers: lists pagerduty-p0 more than once: each listing gets every "
