@@ -95,6 +95,7 @@ bench: setup
 	$(BIN)/python bench/serving_benchmark.py --runs 3
 	$(BIN)/python bench/drift_benchmark.py
 	$(BIN)/python bench/drift_sample_size.py --repeats 200
+	$(BIN)/python bench/alertmanager_dedup.py
 
 clean:
 	rm -rf run .pytest_cache .mypy_cache .ruff_cache

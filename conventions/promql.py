@@ -163,10 +163,11 @@ min = partial(Aggregate, "min")
 avg = partial(Aggregate, "avg")
 count = partial(Aggregate, "count")
 
-BinaryOp = Literal["*", "/", "+", "-", "==", "!=", "<", ">", ">=", "and", "or"]
+BinaryOp = Literal["*", "/", "%", "+", "-", "==", "!=", "<", ">", ">=", "and", "or"]
 _PRECEDENCE: dict[BinaryOp, int] = {
     "*": 5,
     "/": 5,
+    "%": 5,
     "+": 4,
     "-": 4,
     "==": 3,
@@ -177,7 +178,7 @@ _PRECEDENCE: dict[BinaryOp, int] = {
     "and": 2,
     "or": 1,
 }
-"""PromQL's binding strength: `* /` over `+ -` over comparisons over `and` over `or`; all left-associative."""
+"""PromQL's binding strength: `* / %` over `+ -` over comparisons over `and` over `or`; all left-associative."""
 
 
 @dataclass(frozen=True)
@@ -222,6 +223,7 @@ def binary(op: BinaryOp, lhs: Expr | float, rhs: Expr | float, *, multiline: boo
 
 div = partial(binary, "/")
 mul = partial(binary, "*")
+mod = partial(binary, "%")
 add = partial(binary, "+")
 sub = partial(binary, "-")
 eq = partial(binary, "==")

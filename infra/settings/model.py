@@ -307,8 +307,8 @@ class Route(Section):
 
     group_wait: PromDuration = Field(
         Duration.parse("40s"),
-        description="Wait before the first notification of a group (with 2 Alertmanagers or more: at least a "
-        "quarter of the evaluation interval away from a multiple of it; 40s is, for 15s, 30s and 1m).",
+        description="Wait before the first notification of a group; with 2 Alertmanagers or more, at least a "
+        "quarter of an evaluation interval away from a multiple of it, as 40s is from 15s, 30s and 1m.",
     )
     group_interval: PromDuration = Field(
         Duration.parse("5m"), description="Wait before notifying new alerts of a group."

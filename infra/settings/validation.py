@@ -103,8 +103,9 @@ def _check_flushes_between_evaluations(settings: StackSettings, source: str) -> 
         return
     interval = monitoring.evaluation_interval
     evaluation = f"{key_path(('monitoring', 'evaluationInterval'))} ({interval})"
-    for category, route in settings.alerting.routes.by_category().items():
-        name = to_camel(category.value.replace("-", "_"))
+    routes = settings.alerting.routes
+    for field, spec in type(routes).model_fields.items():
+        route, name = getattr(routes, field), spec.alias or field
         if route.group_interval.seconds % interval.seconds:
             raise SettingsError(
                 source,

@@ -45,6 +45,8 @@ CASES: list[tuple[str, p.Expr, str]] = [
     ("vector fallback", p.or_(p.count(p.select("a")), p.vector(0)), "count(a) or vector(0)"),
     ("numbers without float noise", p.gt(p.select("cpu"), 0.85 * 100), "cpu > 85"),
     ("a multiplication", p.mul(p.select("a"), 0), "a * 0"),
+    ("a remainder, as tight as a product", p.lt(p.Call("vector", (p.mod(p.time(), 48),)), 8),
+     "vector(time() % 48) < 8"),
     ("looser operand parenthesised", p.mul(p.add(p.select("a"), 1), 2), "(a + 1) * 2"),
     ("tighter operand left bare", p.add(p.mul(p.select("a"), 2), 1), "a * 2 + 1"),
     ("left-associative: same level on the left is bare", p.sub(p.sub(p.select("a"), 1), 2), "a - 1 - 2"),

@@ -111,6 +111,10 @@ EDITS: list[tuple[str, str, str, Any, str]] = [
      "vigie:alerting.routes.urgent.groupInterval: 50s is not a multiple of vigie:monitoring.evaluationInterval "
      "(15s): its flushes would drift onto the evaluations, where 2 Alertmanagers can notify a resolved alert firing "
      "again"),
+    ("the default route's group wait on an evaluation", "vigie:alerting", "routes.default.groupWait", "45s",
+     "vigie:alerting.routes.default.groupWait: 45s puts the route's flushes within a quarter of "
+     "vigie:monitoring.evaluationInterval (15s) of an evaluation, where 2 Alertmanagers can notify a resolved "
+     "alert firing again; use 52s500ms, midway between two evaluations"),
     ("receiver twice in a route", "vigie:alerting", "routes.urgent.receivers",
      ["pagerduty-p0", "slack-ops-critical", "pagerduty-p0"],
      "vigie:alerting.routes.urgent.receivers: lists pagerduty-p0 more than once: each listing gets every "
