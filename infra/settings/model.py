@@ -332,6 +332,10 @@ class Routes(Section):
     def by_category(self) -> dict[Category, Route]:
         return {category: getattr(self, category.value.replace("-", "_")) for category in Category}
 
+    def by_key(self) -> dict[str, Route]:
+        """Every route by its settings key (`mlDegradation`), the default one included."""
+        return {spec.alias or field: getattr(self, field) for field, spec in type(self).model_fields.items()}
+
 
 class Alerting(Section):
     """Alertmanager receivers and routes, and the links every alert carries."""

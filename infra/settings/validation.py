@@ -103,23 +103,20 @@ def _check_flushes_between_evaluations(settings: StackSettings, source: str) -> 
         return
     interval = monitoring.evaluation_interval
     evaluation = f"{key_path(('monitoring', 'evaluationInterval'))} ({interval})"
-    routes = settings.alerting.routes
-    for field, spec in type(routes).model_fields.items():
-        route, name = getattr(routes, field), spec.alias or field
+    race = f"where {monitoring.alertmanager_replicas} Alertmanagers can notify a resolved alert firing again"
+    for name, route in settings.alerting.routes.by_key().items():
         if route.group_interval.seconds % interval.seconds:
             raise SettingsError(
                 source,
                 f"{key_path(('alerting', 'routes', name, 'groupInterval'))}: {route.group_interval} is not a "
-                f"multiple of {evaluation}: its flushes would drift onto the evaluations, where "
-                f"{monitoring.alertmanager_replicas} Alertmanagers can notify a resolved alert firing again",
+                f"multiple of {evaluation}: its flushes would drift onto the evaluations, {race}",
             )
         phase = route.group_wait.seconds % interval.seconds
         if min(phase, interval.seconds - phase) < interval.seconds / 4:
             raise SettingsError(
                 source,
                 f"{key_path(('alerting', 'routes', name, 'groupWait'))}: {route.group_wait} puts the route's "
-                f"flushes within a quarter of {evaluation} of an evaluation, where "
-                f"{monitoring.alertmanager_replicas} Alertmanagers can notify a resolved alert firing again; use "
+                f"flushes within a quarter of {evaluation} of an evaluation, {race}; use "
                 f"{between_evaluations(route.group_wait, interval)}, midway between two evaluations",
             )
 

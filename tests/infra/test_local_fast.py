@@ -7,7 +7,6 @@ import pytest
 
 from conventions.durations import duration_seconds
 from infra.local.fast import INTERVAL, MAX_FOR, fast_stack
-from infra.settings.model import Routes
 from rules_src.alerts.drift import DRIFT_JOB_NEVER_RAN
 from rules_src.stack import load_stack
 from tests.conftest import PROJECT_DIR, STACKS
@@ -36,10 +35,8 @@ def test_each_fast_route_flushes_midway_between_two_fast_evaluations_within_an_i
     moves by less than one short evaluation, so a page still goes out before the warnings it mutes."""
     real, fast = load_stack(PROJECT_DIR, name), fast_stack(PROJECT_DIR, name)
     step = duration_seconds(INTERVAL)
-    for name in Routes.model_fields:
-        route, twin = (
-            getattr(real.settings.alerting.routes, name),
-            getattr(fast.settings.alerting.routes, name),
-        )
-        assert (twin.group_wait.seconds % step, twin.group_interval.seconds % step) == (step / 2, 0), name
-        assert abs(twin.group_wait.seconds - route.group_wait.seconds) <= step, name
+    twins = fast.settings.alerting.routes.by_key()
+    for key, route in real.settings.alerting.routes.by_key().items():
+        twin = twins[key]
+        assert (twin.group_wait.seconds % step, twin.group_interval.seconds % step) == (step / 2, 0), key
+        assert abs(twin.group_wait.seconds - route.group_wait.seconds) <= step, key
