@@ -31,12 +31,12 @@ FAST_EVALUATION = "1s"
 evaluation: infra.settings.validation); no Prometheus runs here, so nothing else reads it."""
 
 
-def fast_routing(name: str) -> Stack:
+def fast_routing(name: str, timing: dict[str, str] = FAST) -> Stack:
     """The committed stack `name` with short group timings, so notifications arrive within seconds."""
     values, secrets = read_config(stack_file(PROJECT_DIR, name))
     values["monitoring"] = {**values["monitoring"], "evaluationInterval": FAST_EVALUATION}
     routes = values["alerting"]["routes"]
-    values["alerting"]["routes"] = {category: {**route, **FAST} for category, route in routes.items()}
+    values["alerting"]["routes"] = {category: {**route, **timing} for category, route in routes.items()}
     return build_stack(name, values, secrets, "test")
 
 

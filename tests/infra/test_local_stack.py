@@ -545,6 +545,25 @@ def _first_to_notify(local: Local) -> str:
     return name
 
 
+def _alert_states(local: Local, alertname: str) -> set[str]:
+    """`alertname`'s states in Prometheus now (pending, firing): empty while it is inactive."""
+    return {
+        a["state"]
+        for a in local.prometheus("/api/v1/alerts")["alerts"]
+        if a["labels"]["alertname"] == alertname
+    }
+
+
+def _sent_by(local: Local, deliveries: list[Delivery]) -> set[str]:
+    """The Alertmanagers that sent `deliveries`: each notification links to its sender's external URL, whose
+    port is the sender's."""
+    ports = {name: urllib.parse.urlsplit(local.state.url(name)).port for name in ALERTMANAGERS}
+    bodies = [json.dumps(delivery.body) for delivery in deliveries]
+    return {
+        name for name, port in ports.items() for body in bodies if re.search(rf"//[^/\"]+:{port}\b", body)
+    }
+
+
 def _pages(local: Local, before: dict[str, list[set[str]]], alertname: str) -> dict[str, int]:
     """Per receiver, the notifications naming `alertname` delivered since `before`."""
     now = local.delivered()
@@ -559,23 +578,39 @@ position, 1, times it) before looking for the first one's log entry; twice that 
 
 
 def test_stopping_the_alertmanager_about_to_notify_mid_incident_still_pages_once(local: Local) -> None:
-    """Errors above 5 %: once both Alertmanagers hold the page, the one that would send it (first by name) is
-    stopped by its PID within the urgent route's group_wait. The other, first now, sends it: PagerDuty and
-    #OPS-CRITICAL get it once each. The stopped one stays down until the restart test below starts both: one
-    started now would group the page apart from its peer (out of step by up to a group interval), and could
-    resend it firing as its peer sends the resolution. The test ends once the errors' alerts have resolved."""
+    """Errors above 5 %: while the page is pending in Prometheus, the Alertmanager that would send it (first by
+    name) is stopped by its PID. When the page fires, Prometheus's sends to the stopped one fail, and the other,
+    alone in the cluster now, sends it: PagerDuty and #OPS-CRITICAL get it once each, from that one.
+
+    It is stopped before the page reaches it, not while both hold it. The page fired earlier in the run, and
+    Prometheus resends a resolved alert for 15 minutes: in Alertmanager 0.25 each resend keeps the alert's group
+    alive as one that has flushed, since 0.25 drops an emptied group only at its 30 s cleanup (0.34 at once). A
+    page joining that group goes out at the group's next interval, 2 s here at most, not after its group_wait
+    (tests/infra/test_local_alertmanager_regrouping.py): too soon to stop its sender in between, once both
+    hold it.
+
+    The stopped one stays down until the restart test below starts both: one started now would group the page
+    apart from its peer (out of step by up to a group interval), and could resend it firing as its peer sends
+    the resolution. The test ends once the errors' alerts have resolved."""
+    _wait(
+        lambda: not _alert_states(local, "ApiErrorRateCritical"), 120, "the page of earlier tests to resolve"
+    )
     _wait(lambda: _clustered(local), 30, "both Alertmanagers in one settled cluster")
+    sender = _first_to_notify(local)
     before = local.delivered()
+    started = time.time()
     traffic = threading.Thread(target=local.traffic, args=(Mode.ERRORS, 40), kwargs={"error_rate": 0.2})
     traffic.start()
     try:
-        _wait(lambda: _holding(local, "ApiErrorRateCritical") == set(ALERTMANAGERS), 60, "the page at both")
-        sender = _first_to_notify(local)
+        _wait(lambda: _alert_states(local, "ApiErrorRateCritical") == {"pending"}, 60, "the page pending")
         _stop(local, sender)
-        assert _pages(local, before, "ApiErrorRateCritical") == {}, "sent before the stop: no fail-over shown"
+        assert _alert_states(local, "ApiErrorRateCritical") == {"pending"}, "fired before the stop"
         _wait(lambda: len(_pages(local, before, "ApiErrorRateCritical")) == 2, 60, "the page from the other")
         time.sleep(DUPLICATE_WAIT)
         assert _pages(local, before, "ApiErrorRateCritical") == {"pagerduty-p0": 1, "slack-ops-critical": 1}
+        pages = [d for d in local.received() if d.received_at >= started and d.status == "firing"
+                 and "ApiErrorRateCritical" in d.alertnames]  # fmt: skip
+        assert _sent_by(local, pages) == set(ALERTMANAGERS) - {sender}
     finally:
         traffic.join()
     _wait(lambda: not local.firing() & ERROR_ALERTS, 120, "the error alerts to resolve")
@@ -641,9 +676,7 @@ def test_every_notification_reached_its_destination_once_with_two_alertmanagers(
             twice.append(f"{delivery.destination}: {delivery.status} {delivery.alertnames}")
         last[key] = delivery.received_at
     assert twice == []
-    bodies = [json.dumps(delivery.body) for delivery in deliveries]
-    senders = {port for body in bodies for port in ports if re.search(rf"//[^/\"]+:{port}\b", body)}
-    assert senders == set(ports)
+    assert _sent_by(local, deliveries) == set(ALERTMANAGERS)
 
 
 def _content(body: Any, ports: tuple[int, ...]) -> str:
