@@ -9,12 +9,13 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from conventions.durations import Duration
 from tests.alertmanager_fixtures import RunningAlertmanager, fast_routing, running_alertmanager, wait_for
 
 PAGE, OTHER_PAGE = "ApiErrorRateCritical", "ScoringServiceDown"
 """Two alerts of the urgent route, each in a group of its own (the routes group by alert name)."""
 TIMING = {"groupWait": "6s500ms", "groupInterval": "1s", "repeatInterval": "1h"}
-WAIT_S, INTERVAL_S = 6.5, 1.0
+WAIT_S, INTERVAL_S = (Duration.parse(TIMING[key]).seconds for key in ("groupWait", "groupInterval"))
 RESEND_S = 0.5
 """How often the resolution is resent here (Prometheus: every evaluation or resend delay, for 15 minutes)."""
 
