@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from pydantic import ValidationError
-from pydantic.alias_generators import to_camel
 
 from conventions.durations import Duration, format_duration
 from infra.settings.errors import SettingsError, describe, key_path
@@ -68,12 +67,10 @@ def _check_config_keys(settings: StackSettings, unknown: set[str], secrets: set[
 def _check_routes(settings: StackSettings, source: str) -> None:
     defined = settings.alerting.receivers
     used: set[str] = set()
-    for category, route in settings.alerting.routes.by_category().items():
+    for key, route in settings.alerting.routes.by_key().items():
         for i, name in enumerate(route.receivers):
             if name not in defined:
-                path = key_path(
-                    ("alerting", "routes", to_camel(category.value.replace("-", "_")), "receivers", i)
-                )
+                path = key_path(("alerting", "routes", key, "receivers", i))
                 raise SettingsError(
                     source, f"{path}: no receiver named {name!r} (defined: {', '.join(sorted(defined))})"
                 )

@@ -78,6 +78,9 @@ EDITS: list[tuple[str, str, str, Any, str]] = [
      ["pagerduty-p0", "slack-ops-critcal"],
      "vigie:alerting.routes.urgent.receivers[1]: no receiver named 'slack-ops-critcal' (defined: email-business, "
      "pagerduty-p0, slack-mlops-alerts, slack-ops-alerts, slack-ops-critical, watchdog)"),
+    ("default route to an undefined receiver", "vigie:alerting", "routes.default.receivers", ["slack-ops-alrts"],
+     "vigie:alerting.routes.default.receivers[0]: no receiver named 'slack-ops-alrts' (defined: email-business, "
+     "pagerduty-p0, slack-mlops-alerts, slack-ops-alerts, slack-ops-critical, watchdog)"),
     ("malformed cron", "vigie:drift", "schedule", "0 3 * *",
      "vigie:drift.schedule: '0 3 * *' is not a cron schedule: expected 5 fields (e.g. '0 3 * * 1') or a macro"),
     ("schedule longer than staleness", "vigie:drift", "schedule", "0 3 1 * *",

@@ -1,5 +1,6 @@
-"""The checks between settings keys that only a whole stack can judge: here, where a route's flushes fall
-against Prometheus's evaluations (the refusals themselves are rows of test_settings_errors.py)."""
+"""The checks between settings keys that only a whole stack can judge: here, which receivers the routes name and
+where a route's flushes fall against Prometheus's evaluations (the refusals themselves are rows of
+test_settings_errors.py)."""
 
 from __future__ import annotations
 
@@ -39,3 +40,15 @@ def test_one_alertmanager_may_flush_on_an_evaluation_since_it_has_no_peer_to_rac
         "30s",
         "45s",
     )
+
+
+def test_a_receiver_only_the_default_route_names_is_routed_to(project: Path) -> None:
+    """The default route takes what no category matches: a receiver it alone names is in use."""
+    path = stack_file(project, "prod")
+    for category in ("resource", "serviceHealth"):
+        edit_stack(path, "vigie:alerting", f"routes.{category}.receivers", ["slack-ops-critical"])
+    values, secrets = read_config(path)
+    routes = validate_settings(values, secrets, path.name).alerting.routes
+    assert [key for key, route in routes.by_key().items() if "slack-ops-alerts" in route.receivers] == [
+        "default"
+    ]
