@@ -117,9 +117,15 @@ class Local:
         with urllib.request.urlopen(url, timeout=10) as response:
             return json.load(response)["data"]
 
+    def alerts(self) -> dict[str, set[str]]:
+        """Each active alert's states in Prometheus now (pending, firing), by alert name."""
+        states: dict[str, set[str]] = {}
+        for alert in self.prometheus("/api/v1/alerts")["alerts"]:
+            states.setdefault(alert["labels"]["alertname"], set()).add(alert["state"])
+        return states
+
     def firing(self) -> set[str]:
-        return {a["labels"]["alertname"] for a in self.prometheus("/api/v1/alerts")["alerts"]
-                if a["state"] == "firing"}  # fmt: skip
+        return {name for name, states in self.alerts().items() if "firing" in states}
 
     def delivered(self) -> dict[str, list[set[str]]]:
         """Per receiver, the alert names of each notification received so far (firing ones only), whichever
@@ -545,15 +551,6 @@ def _first_to_notify(local: Local) -> str:
     return name
 
 
-def _alert_states(local: Local, alertname: str) -> set[str]:
-    """`alertname`'s states in Prometheus now (pending, firing): empty while it is inactive."""
-    return {
-        a["state"]
-        for a in local.prometheus("/api/v1/alerts")["alerts"]
-        if a["labels"]["alertname"] == alertname
-    }
-
-
 def _sent_by(local: Local, deliveries: list[Delivery]) -> set[str]:
     """The Alertmanagers that sent `deliveries`: each notification links to its sender's external URL, whose
     port is the sender's."""
@@ -592,9 +589,7 @@ def test_stopping_the_alertmanager_about_to_notify_mid_incident_still_pages_once
     The stopped one stays down until the restart test below starts both: one started now would group the page
     apart from its peer (out of step by up to a group interval), and could resend it firing as its peer sends
     the resolution. The test ends once the errors' alerts have resolved."""
-    _wait(
-        lambda: not _alert_states(local, "ApiErrorRateCritical"), 120, "the page of earlier tests to resolve"
-    )
+    _wait(lambda: "ApiErrorRateCritical" not in local.alerts(), 120, "the page of earlier tests to resolve")
     _wait(lambda: _clustered(local), 30, "both Alertmanagers in one settled cluster")
     sender = _first_to_notify(local)
     before = local.delivered()
@@ -602,9 +597,9 @@ def test_stopping_the_alertmanager_about_to_notify_mid_incident_still_pages_once
     traffic = threading.Thread(target=local.traffic, args=(Mode.ERRORS, 40), kwargs={"error_rate": 0.2})
     traffic.start()
     try:
-        _wait(lambda: _alert_states(local, "ApiErrorRateCritical") == {"pending"}, 60, "the page pending")
+        _wait(lambda: local.alerts().get("ApiErrorRateCritical") == {"pending"}, 60, "the page pending")
         _stop(local, sender)
-        assert _alert_states(local, "ApiErrorRateCritical") == {"pending"}, "fired before the stop"
+        assert local.alerts().get("ApiErrorRateCritical") == {"pending"}, "fired before the stop"
         _wait(lambda: len(_pages(local, before, "ApiErrorRateCritical")) == 2, 60, "the page from the other")
         time.sleep(DUPLICATE_WAIT)
         assert _pages(local, before, "ApiErrorRateCritical") == {"pagerduty-p0": 1, "slack-ops-critical": 1}
